@@ -1,0 +1,205 @@
+import LMDB
+
+/// Which way to read the log.
+public enum ReadDirection: Sendable {
+    /// From older to newer events.
+    case forward
+    /// From newer to older events.
+    case backward
+}
+
+extension EventLog {
+    /// The position of the last event, or ``SequenceNumber/zero`` for an empty log.
+    public func lastSequence() throws -> SequenceNumber {
+        try store.read { try store.lastSequence(in: $0) }
+    }
+
+    /// The event at `sequence`, or `nil` when the log has no such position.
+    ///
+    /// Throws ``LedgerError/Code/corrupt`` when the stored bytes do not decode.
+    public func event(at sequence: SequenceNumber) throws -> Event? {
+        try store.read { try store.event(at: sequence, in: $0) }
+    }
+
+    /// The event with the given id, or `nil` when the log has none.
+    public func event(withID id: EventID) throws -> Event? {
+        try store.read { transaction in
+            guard let sequence = try store.sequence(ofEventID: id, in: transaction) else {
+                return nil
+            }
+            return try store.event(at: sequence, in: transaction)
+        }
+    }
+
+    /// Up to `limit` events starting at `start` (inclusive), read in `direction`.
+    ///
+    /// Reading forward from ``SequenceNumber/zero`` starts at the first event; reading
+    /// backward from a position past the end starts at the last. An event whose bytes do not
+    /// decode fails the whole read; ``scan(from:direction:_:)`` can skip past it instead.
+    public func read(
+        from start: SequenceNumber, direction: ReadDirection = .forward, limit: Int
+    ) throws -> [Event] {
+        var events: [Event] = []
+        events.reserveCapacity(min(limit, 4096))
+        try scan(from: start, direction: direction) { result in
+            events.append(try result.get())
+            return events.count < limit
+        }
+        return events
+    }
+
+    /// Calls `body` with each stored event from `start` on, in `direction`, in one read
+    /// transaction, until `body` returns `false` or the log ends.
+    ///
+    /// `body` receives a failure instead of an event for bytes that do not decode, and decides
+    /// whether to go on; reading never stops on its own because of one bad event. Keep `body`
+    /// short: the transaction holds its snapshot until the scan ends.
+    public func scan(
+        from start: SequenceNumber,
+        direction: ReadDirection = .forward,
+        _ body: (Result<Event, LedgerError>) throws -> Bool
+    ) throws {
+        try store.read { transaction in
+            try transaction.withCursor(on: store.events) { cursor in
+                guard try Self.position(cursor, at: start, direction: direction) else {
+                    return
+                }
+                var move = Cursor.Move.current
+                while true {
+                    let keepGoing = try cursor.withEntry(move) { key, value in
+                        try body(Self.decode(key: key, value: value))
+                    }
+                    guard keepGoing == true else {
+                        return
+                    }
+                    move = direction == .forward ? .next : .previous
+                }
+            }
+        }
+    }
+
+    /// Puts the cursor on the first event to read from `start` in `direction`; `false` when
+    /// there is none.
+    private static func position(
+        _ cursor: borrowing Cursor, at start: SequenceNumber, direction: ReadDirection
+    ) throws -> Bool {
+        let landed = try EventCodec.key(start).withUnsafeBytes { key in
+            try cursor.withEntry(atLeast: key) { key, _ in
+                EventCodec.sequence(fromKey: key) ?? .zero
+            }
+        }
+        switch (direction, landed) {
+        case (.forward, let landed):
+            return landed != nil
+        case (.backward, let landed?) where landed == start:
+            return true
+        case (.backward, .some):
+            return try cursor.withEntry(.previous) { _, _ in true } ?? false
+        case (.backward, nil):
+            return try cursor.withEntry(.last) { _, _ in true } ?? false
+        }
+    }
+
+    /// A reader that fetches events from `start` on a page (one read transaction) at a time.
+    ///
+    /// Suits reading a whole log without holding it in memory or one transaction open.
+    public func pagedReader(
+        from start: SequenceNumber = SequenceNumber(1), direction: ReadDirection = .forward,
+        pageSize: Int = 1024
+    ) -> PagedEventReader {
+        PagedEventReader(log: self, nextStart: start, direction: direction, pageSize: pageSize)
+    }
+
+    /// The events of one record, oldest first, from stream version `fromVersion` (1 is the
+    /// record's first event), at most `limit`.
+    public func stream(
+        of record: RecordReference, fromVersion: UInt64 = 1, limit: Int = .max
+    ) throws -> [Event] {
+        try record.validate()
+        let prefix = EventCodec.streamPrefix(record)
+        return try store.read { transaction in
+            var events: [Event] = []
+            try transaction.withCursor(on: store.streams) { cursor in
+                let first = EventCodec.streamKey(prefix: prefix, version: max(fromVersion, 1))
+                var sequence = try first.withUnsafeBytes { key in
+                    try cursor.withEntry(atLeast: key) { key, value in
+                        LogStore.version(inStreamKey: key, prefix: prefix) > 0
+                            ? EventCodec.sequence(fromKey: value) : nil
+                    }
+                } ?? nil
+                while let current = sequence, events.count < limit {
+                    guard let event = try store.event(at: current, in: transaction) else {
+                        throw LedgerError(
+                            .corrupt, "the stream of \(record) names missing event \(current)")
+                    }
+                    events.append(event)
+                    sequence = try cursor.withEntry(.next) { key, value in
+                        LogStore.version(inStreamKey: key, prefix: prefix) > 0
+                            ? EventCodec.sequence(fromKey: value) : nil
+                    } ?? nil
+                }
+            }
+            return events
+        }
+    }
+
+    /// The number of events in a record's stream: its current version.
+    public func streamVersion(of record: RecordReference) throws -> UInt64 {
+        try record.validate()
+        return try store.read { transaction in
+            try store.streamVersion(prefix: EventCodec.streamPrefix(record), in: transaction)
+        }
+    }
+
+    static func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
+        -> Result<Event, LedgerError>
+    {
+        guard let sequence = EventCodec.sequence(fromKey: key) else {
+            return .failure(LedgerError(.corrupt, "the log holds a key of \(key.count) bytes"))
+        }
+        do {
+            return .success(try EventCodec.decode(value, at: sequence))
+        } catch let error as LedgerError {
+            return .failure(error)
+        } catch {
+            return .failure(LedgerError(.corrupt, "event \(sequence): \(error)"))
+        }
+    }
+}
+
+/// Reads a log a page at a time; see ``EventLog/pagedReader(from:direction:pageSize:)``.
+public struct PagedEventReader: Sendable {
+    let log: EventLog
+    var nextStart: SequenceNumber?
+    let direction: ReadDirection
+    let pageSize: Int
+    var page: [Event] = []
+    var index = 0
+
+    /// The next event, or `nil` at the end of the log.
+    ///
+    /// Throws ``LedgerError/Code/corrupt`` for an event that does not decode.
+    public mutating func next() throws -> Event? {
+        if index == page.count {
+            guard let start = nextStart else {
+                return nil
+            }
+            page = try log.read(from: start, direction: direction, limit: pageSize)
+            index = 0
+            guard let last = page.last else {
+                nextStart = nil
+                return nil
+            }
+            switch direction {
+            case .forward:
+                nextStart = last.sequence.next
+            case .backward:
+                nextStart =
+                    last.sequence > SequenceNumber(1)
+                    ? SequenceNumber(last.sequence.rawValue - 1) : nil
+            }
+        }
+        defer { index += 1 }
+        return page[index]
+    }
+}

@@ -1,0 +1,92 @@
+/// The record an event concerns: a connection, a record type, and the provider's id for it.
+///
+/// Written `connection:recordType/remoteID`, for example `zendesk:ticket/42` or
+/// `jira:issue/10001`. The connection is the configured name of one account at one provider;
+/// the remote id is whatever the provider calls the record, so it may contain any character,
+/// including `/` and `:`.
+public struct RecordReference: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The configured name of the account the record lives in, such as `zendesk`.
+    public let connection: String
+    /// The kind of record at that provider, such as `ticket` or `issue`.
+    public let recordType: String
+    /// The provider's id for the record.
+    public let remoteID: String
+
+    /// The longest a reference may be, in UTF-8 bytes of its three parts together.
+    ///
+    /// LMDB keys are limited to 511 bytes, and a record's stream is keyed by its reference.
+    public static let maximumLength = 480
+
+    /// Creates a reference; see ``validate()`` for what makes one usable.
+    public init(connection: String, recordType: String, remoteID: String) {
+        self.connection = connection
+        self.recordType = recordType
+        self.remoteID = remoteID
+    }
+
+    /// Parses `connection:recordType/remoteID`. Returns `nil` when a part is missing or
+    /// the reference breaks a rule of ``validate()``.
+    public init?(_ text: some StringProtocol) {
+        guard let colon = text.firstIndex(of: ":") else {
+            return nil
+        }
+        let rest = text[text.index(after: colon)...]
+        guard let slash = rest.firstIndex(of: "/") else {
+            return nil
+        }
+        self.init(
+            connection: String(text[..<colon]),
+            recordType: String(rest[..<slash]),
+            remoteID: String(rest[rest.index(after: slash)...])
+        )
+        guard (try? validate()) != nil else {
+            return nil
+        }
+    }
+
+    /// `connection:recordType/remoteID`.
+    public var description: String {
+        "\(connection):\(recordType)/\(remoteID)"
+    }
+
+    /// Checks that every part is non-empty, that the connection and type hold no `:`, `/` or
+    /// NUL, and that the whole fits ``maximumLength``.
+    ///
+    /// Throws ``LedgerError`` with code ``LedgerError/Code/invalidEvent`` saying which rule.
+    public func validate() throws {
+        for (part, value) in [("connection", connection), ("record type", recordType)] {
+            if value.isEmpty {
+                throw LedgerError(.invalidEvent, "record reference \(self): the \(part) is empty")
+            }
+            if value.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") }) {
+                throw LedgerError(
+                    .invalidEvent,
+                    "record reference \(self): the \(part) may not contain ':', '/' or NUL")
+            }
+        }
+        if remoteID.isEmpty {
+            throw LedgerError(.invalidEvent, "record reference \(self): the remote id is empty")
+        }
+        let length = connection.utf8.count + recordType.utf8.count + remoteID.utf8.count
+        if length > Self.maximumLength {
+            throw LedgerError(
+                .invalidEvent,
+                "record reference \(self.description.prefix(60))...: \(length) bytes, "
+                    + "more than the \(Self.maximumLength) allowed")
+        }
+    }
+
+    /// Orders references by connection, then type, then remote id, as bytes.
+    public static func < (lhs: RecordReference, rhs: RecordReference) -> Bool {
+        for (left, right) in [
+            (lhs.connection, rhs.connection), (lhs.recordType, rhs.recordType),
+            (lhs.remoteID, rhs.remoteID),
+        ] {
+            let order = ValueObject.compare(left, right)
+            if order != 0 {
+                return order < 0
+            }
+        }
+        return false
+    }
+}
