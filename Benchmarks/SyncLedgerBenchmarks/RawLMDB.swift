@@ -136,7 +136,8 @@ final class RawEnvironment: @unchecked Sendable {
             }
             try entry.value.withUnsafeBytes { value in
                 var data = MDB_val(
-                    mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+                    mv_size: value.count,
+                    mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
                 var key = sequence
                 try checkLMDB(
                     mdb_put(transaction, events, &key, &data, UInt32(MDB_APPEND)),

@@ -53,7 +53,15 @@ func eventsPerSecond(_ count: Int, _ duration: Duration) -> Double {
 /// Prints one line of the report and flushes it, so progress shows when output is piped.
 func report(_ line: String) {
     print(line)
-    fflush(stdout)
+    fflush(nil)
+}
+
+/// Writes `text` to standard error as it is.
+func printError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count)
+    }
 }
 
 /// `value` rounded to `decimals` places, without exponent notation.
@@ -107,18 +115,11 @@ func environmentInteger(_ name: String, default fallback: Int) throws -> Int {
 /// thread, and a sampler that must keep running while the main thread blocks.
 final class SystemThread: Sendable {
     private let handle: pthread_t
-    private let failure: Mutex<(any Error)?>
+    private let work: ThreadWork
 
     /// Starts a thread running `body`.
     init(_ body: @escaping @Sendable () throws -> Void) throws {
-        let failure = Mutex<(any Error)?>(nil)
-        let work = ThreadWork {
-            do {
-                try body()
-            } catch {
-                failure.withLock { $0 = error }
-            }
-        }
+        let work = ThreadWork(body)
         let context = Unmanaged.passRetained(work).toOpaque()
         var handle = pthread_t()
         let result = pthread_create(
@@ -132,24 +133,34 @@ final class SystemThread: Sendable {
             throw BenchmarkError.system("pthread_create", result, "a benchmark thread")
         }
         self.handle = handle
-        self.failure = failure
+        self.work = work
     }
 
     /// Waits for the thread to end; rethrows what its closure threw.
     func join() throws {
         pthread_join(handle, nil)
-        if let error = failure.withLock({ $0 }) {
+        if let error = work.failure.withLock({ $0 }) {
             throw error
         }
     }
 }
 
-/// The closure a ``SystemThread`` runs, boxed to cross the C thread entry point.
+/// The closure a ``SystemThread`` runs and what it threw, boxed to cross the C thread entry
+/// point.
 private final class ThreadWork: Sendable {
-    let run: @Sendable () -> Void
+    let body: @Sendable () throws -> Void
+    let failure = Mutex<(any Error)?>(nil)
 
-    init(_ run: @escaping @Sendable () -> Void) {
-        self.run = run
+    init(_ body: @escaping @Sendable () throws -> Void) {
+        self.body = body
+    }
+
+    func run() {
+        do {
+            try body()
+        } catch {
+            failure.withLock { $0 = error }
+        }
     }
 }
 
@@ -202,39 +213,50 @@ final class MemorySampler: Sendable {
         guard let kilobytes = Self.residentAnonymousKilobytes() else {
             return
         }
-        peakKilobytes.max(kilobytes, ordering: .relaxed)
-        phasePeakKilobytes.max(kilobytes, ordering: .relaxed)
+        peakKilobytes.raise(to: kilobytes)
+        phasePeakKilobytes.raise(to: kilobytes)
     }
 
     /// The `RssAnon` line of `/proc/self/status`, in kilobytes.
     static func residentAnonymousKilobytes() -> Int? {
-        let file = open("/proc/self/status", O_RDONLY)
-        guard file >= 0 else {
-            return nil
-        }
-        defer { close(file) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let count = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
-        guard count > 0 else {
-            return nil
-        }
-        let text = String(decoding: buffer[..<count], as: UTF8.self)
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") })
-        else {
-            return nil
-        }
-        return line.split(separator: " ", omittingEmptySubsequences: true)
-            .dropFirst().first.flatMap { Int($0) }
+        processField("RssAnon", in: "/proc/self/status")
     }
+}
+
+/// The bytes this process has caused to be written to storage so far (`write_bytes` of
+/// `/proc/self/io`), or `nil` where the kernel does not count them.
+func storageBytesWritten() -> Int? {
+    processField("write_bytes", in: "/proc/self/io")
+}
+
+/// The number after `name:` in a `/proc` file of `name: value` lines.
+private func processField(_ name: String, in path: String) -> Int? {
+    let file = open(path, O_RDONLY)
+    guard file >= 0 else {
+        return nil
+    }
+    defer { close(file) }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    let count = buffer.withUnsafeMutableBytes { read(file, $0.baseAddress, $0.count) }
+    guard count > 0 else {
+        return nil
+    }
+    let text = String(decoding: buffer[..<count], as: UTF8.self)
+    let prefix = name + ":"
+    guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else {
+        return nil
+    }
+    return line.dropFirst(prefix.count).split(whereSeparator: { $0 == " " || $0 == "\t" })
+        .first.flatMap { Int($0) }
 }
 
 extension Atomic where Value == Int {
     /// Raises the stored value to `candidate` when that is larger.
-    fileprivate func max(_ candidate: Int, ordering: AtomicUpdateOrdering) {
+    fileprivate func raise(to candidate: Int) {
         var current = load(ordering: .relaxed)
         while candidate > current {
             let exchange = compareExchange(
-                expected: current, desired: candidate, ordering: ordering)
+                expected: current, desired: candidate, ordering: .relaxed)
             if exchange.exchanged {
                 return
             }
@@ -255,16 +277,32 @@ struct TemporaryDirectory: Sendable {
     init(prefix: String) throws {
         let base = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
         var template = Array("\(base)/\(prefix)-XXXXXX".utf8CString)
-        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress) })
+        guard let created = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) })
         else {
             throw BenchmarkError.system("mkdtemp", errno, base)
         }
         path = String(cString: created)
     }
 
-    /// Removes the directory and its files.
+    /// Removes the directory and the files in it (an LMDB environment and lock files; the
+    /// benchmarks make no subdirectories).
     func remove() {
-        _ = nftw(path, { entry, _, _, _ in Glibc.remove(entry!) }, 16, FTW_DEPTH | FTW_PHYS)
+        var names: [String] = []
+        if let listing = opendir(path) {
+            while let entry = readdir(listing) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    String(cString: bytes.baseAddress!.assumingMemoryBound(to: CChar.self))
+                }
+                if name != "." && name != ".." {
+                    names.append(name)
+                }
+            }
+            closedir(listing)
+        }
+        for name in names {
+            unlink(path + "/" + name)
+        }
+        rmdir(path)
     }
 
     /// The allocated size of the files in the directory, in bytes.

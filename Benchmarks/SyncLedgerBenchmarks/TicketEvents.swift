@@ -86,21 +86,19 @@ struct TicketEvents {
             ("created_at", .string(createdAt.description)),
             ("updated_at", .string(updatedAt.description)),
             ("via", ["channel": .string(pick(Self.channels))]),
-            ("is_public", .bool(generator.next(upperBound: 10 as UInt64) != 0)),
         ]
         return .object(ValueObject(members))
     }
 
     private mutating func subject() -> String {
-        "\(pick(Self.problems)) \(pick(Self.features)) (order \(orderNumber()))"
+        "\(pick(Self.problems)) \(pick(Self.features))"
     }
 
     private mutating func description() -> String {
         let opening = pick(Self.openings)
         let detail = pick(Self.details)
-        return "Hello, \(opening) \(pick(Self.features)) \(detail) Order \(orderNumber()), "
-            + "account \(generator.next(upperBound: 900_000 as UInt64) + 100_000). "
-            + "\(pick(Self.closings))"
+        return "Since \(opening) \(pick(Self.features)) \(detail) Order \(orderNumber()). "
+            + pick(Self.closings)
     }
 
     private mutating func orderNumber() -> String {
@@ -128,8 +126,7 @@ struct TicketEvents {
         "the reporting dashboard", "the CSV import", "team permissions", "the API keys page",
     ]
     private static let openings = [
-        "since this morning", "after the last update", "for some of our users",
-        "every time we try", "intermittently today",
+        "this morning", "the last update", "Monday", "we moved to the new plan", "yesterday",
     ]
     private static let details = [
         "fails with an error and nothing is saved.", "shows a blank screen after a while.",

@@ -1,1 +1,55 @@
-print("placeholder")
+import Glibc
+
+/// A benchmark that can be run by name.
+struct BenchmarkCase: Sendable {
+    /// The name that selects it on the command line.
+    let name: String
+    /// One line saying what it measures.
+    let summary: String
+    /// Runs it and prints its report.
+    let run: @Sendable () async throws -> Void
+}
+
+/// Every case, in the order they run when none is named.
+let benchmarkCases = [
+    BenchmarkCase(name: AppendCase.name, summary: AppendCase.summary, run: AppendCase.run)
+]
+
+/// The usage text, listing the cases.
+func usage() -> String {
+    var text = "usage: syncledger-bench [<case>]\n\nRuns every case, or the one named.\n\ncases:\n"
+    for benchmark in benchmarkCases {
+        text += "  \(benchmark.name)  \(benchmark.summary)\n"
+    }
+    text += "\nSYNCLEDGER_BENCH_EVENTS sets the bulk event count (default 1000000), and\n"
+    text += "SYNCLEDGER_BENCH_DURABLE_EVENTS the durable single-event count (default 2000).\n"
+    return text
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let selected: [BenchmarkCase]
+switch arguments.first {
+case nil:
+    selected = benchmarkCases
+case "-h", "--help":
+    print(usage(), terminator: "")
+    exit(0)
+case _ where arguments.count > 1:
+    printError("syncledger-bench: expected at most one case name\n\n" + usage())
+    exit(64)
+case let name?:
+    guard let found = benchmarkCases.first(where: { $0.name == name }) else {
+        printError("syncledger-bench: unknown case \"\(name)\"\n\n" + usage())
+        exit(64)
+    }
+    selected = [found]
+}
+
+for benchmark in selected {
+    do {
+        try await benchmark.run()
+    } catch {
+        printError("syncledger-bench: \(benchmark.name) failed: \(error)\n")
+        exit(1)
+    }
+}

@@ -331,7 +331,7 @@ public final class Environment: @unchecked Sendable {
         if length < needed {
             throw LMDBError(
                 operation: "mdb_env_open",
-                code: LMDBError.corrupted,
+                code: LMDBError.truncated,
                 detail: "\(file) is \(length) bytes but the environment needs \(needed); "
                     + "the file was truncated"
             )

@@ -28,10 +28,17 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// LMDB's description of ``code``, as `mdb_strerror` gives it.
     public var message: String {
-        if code == Self.closed {
+        switch code {
+        case Self.closed:
             return "the environment has been closed"
+        case Self.truncated:
+            return "the data file is shorter than the pages the environment uses"
+        default:
+            // LMDB's own messages start with the code's name; the description shows it once.
+            let text = String(cString: mdb_strerror(code))
+            let prefix = codeName + ": "
+            return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
         }
-        return String(cString: mdb_strerror(code))
     }
 
     /// The symbolic name of ``code`` (`MDB_MAP_FULL`, `EACCES`, ...) when it is a known one.
@@ -62,8 +69,11 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let corrupted = MDB_CORRUPTED
     /// A key or value is too large or empty.
     public static let badValueSize = MDB_BAD_VALSIZE
-    /// The environment has been closed.
+    /// The environment has been closed. (A code of the wrapper's own, outside LMDB's range.)
     public static let closed: Int32 = -30_000
+    /// The data file is shorter than the environment records: it was truncated. (The wrapper's
+    /// own code.)
+    public static let truncated: Int32 = -30_001
 
     private static let codeNames: [Int32: String] = [
         MDB_KEYEXIST: "MDB_KEYEXIST",
@@ -97,6 +107,7 @@ public struct LMDBError: Error, Sendable, Equatable, CustomStringConvertible {
         EPERM: "EPERM",
         EROFS: "EROFS",
         closed: "CLOSED",
+        truncated: "TRUNCATED",
     ]
 }
 

@@ -101,8 +101,13 @@ extension NewEvent {
             }
         }
 
+        let body = object["body"] ?? .object(ValueObject())
+        if body.nestingDepth > Value.maximumDepth {
+            throw LedgerError(
+                .invalidEvent, "\"body\" nests deeper than \(Value.maximumDepth) levels")
+        }
         self.init(
             id: id, kind: kind, record: record, upstreamAt: upstreamAt, causation: causation,
-            body: object["body"] ?? .object(ValueObject()))
+            body: body)
     }
 }

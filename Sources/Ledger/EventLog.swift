@@ -115,6 +115,10 @@ public final class EventLog: Sendable {
             throw LedgerError(
                 .notALedger, "\(directory) is a file, but a ledger is a directory")
         } else if readOnly && access(directory + "/data.mdb", F_OK) != 0 {
+            let code = errno
+            guard code == ENOENT else {
+                throw DirectoryLock.systemError(code, opening: directory + "/data.mdb")
+            }
             throw LedgerError(
                 .notFound,
                 "there is no ledger at \(directory) (the directory holds no data.mdb)")

@@ -64,7 +64,7 @@ extension LedgerError {
                 .notALedger,
                 "\(path) does not hold an LMDB environment this build can read: \(error)",
                 underlying: error)
-        case LMDBError.corrupted:
+        case LMDBError.corrupted, LMDBError.truncated:
             return LedgerError(.corrupt, "the ledger at \(path) is damaged: \(error)", underlying: error)
         case EACCES, EPERM, EROFS:
             return LedgerError(

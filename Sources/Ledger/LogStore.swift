@@ -37,8 +37,11 @@ struct LogStore: Sendable {
         self.environment = environment
 
         do {
-            let isNew = try environment.mainDatabaseEntries() == 0
-            let opened = try environment.openDatabases(Self.databaseNames, create: isNew)
+            let isNew = try !options.readOnly && environment.mainDatabaseEntries() == 0
+            let opened =
+                isNew
+                ? try Self.create(in: environment)
+                : try environment.openDatabases(Self.databaseNames, create: false)
             guard let events = opened["events"], let ids = opened["ids"],
                 let streams = opened["streams"], let meta = opened["meta"]
             else {
@@ -48,11 +51,6 @@ struct LogStore: Sendable {
                         + "(its databases are missing)")
             }
             (self.events, self.ids, self.streams, self.meta) = (events, ids, streams, meta)
-            if isNew {
-                try environment.write { transaction in
-                    try transaction.put([EventLog.formatVersion], forKey: Self.formatKey, in: meta)
-                }
-            }
             try checkFormat()
         } catch let error as LMDBError {
             environment.close()
@@ -60,6 +58,20 @@ struct LogStore: Sendable {
         } catch {
             environment.close()
             throw error
+        }
+    }
+
+    /// Creates the databases and records the format version in one transaction, so that a
+    /// crash while creating leaves either nothing or a whole, empty ledger.
+    private static func create(in environment: Environment) throws -> [String: Database] {
+        try environment.write { transaction in
+            var databases: [String: Database] = [:]
+            for name in databaseNames {
+                databases[name] = try transaction.openDatabase(named: name, create: true)
+            }
+            try transaction.put(
+                [EventLog.formatVersion], forKey: formatKey, in: databases["meta"]!)
+            return databases
         }
     }
 

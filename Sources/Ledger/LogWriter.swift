@@ -128,7 +128,7 @@ final class LogWriter: Sendable {
                 outcomes.reserveCapacity(group.count)
                 for request in group {
                     outcomes.append(
-                        appender.append(request.batch, in: transaction, buffer: &thread.buffer))
+                        try appender.append(request.batch, in: transaction, buffer: &thread.buffer))
                 }
                 try appender.finish(in: transaction)
                 return (outcomes, appender.lastSequence)
@@ -167,9 +167,11 @@ private struct GroupAppender {
         self.lastSequence = try store.lastSequence(in: transaction)
     }
 
+    /// Appends one batch. A batch's own failure is returned; a storage failure is thrown, to
+    /// abort the group.
     mutating func append(
         _ batch: AppendBatch, in transaction: borrowing Transaction, buffer: inout ByteWriter
-    ) -> Result<[AppendedEvent], any Error> {
+    ) throws -> Result<[AppendedEvent], any Error> {
         do {
             let (appended, last, counts, records) = try transaction.nested { child in
                 try apply(batch, in: child, buffer: &buffer)
@@ -184,9 +186,6 @@ private struct GroupAppender {
             return .failure(error)
         } catch let error as LMDBError where error.code == LMDBError.badValueSize {
             return .failure(LedgerError(.invalidEvent, "an event is too large to store: \(error)"))
-        } catch {
-            // Storage failures end the whole group; the caller's `write` handles them.
-            return .failure(error)
         }
     }
 
@@ -208,6 +207,11 @@ private struct GroupAppender {
     ) throws -> ([AppendedEvent], SequenceNumber, [UInt8: UInt64], UInt64) {
         for event in batch.events {
             try event.record?.validate()
+            if event.body.nestingDepth > Value.maximumDepth {
+                throw LedgerError(
+                    .invalidEvent,
+                    "event \(event.id): its body nests deeper than \(Value.maximumDepth) levels")
+            }
         }
         if !batch.expectedVersions.isEmpty {
             if let originals = try originalsIfAllPresent(batch, in: transaction) {

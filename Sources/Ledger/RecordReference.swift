@@ -76,6 +76,24 @@ public struct RecordReference: Sendable, Hashable, Comparable, CustomStringConve
         }
     }
 
+    /// Compares the three parts by their UTF-8 bytes, without Unicode normalisation, so
+    /// records whose ids differ only in how an accent is encoded stay apart.
+    public static func == (lhs: RecordReference, rhs: RecordReference) -> Bool {
+        lhs.connection.utf8.elementsEqual(rhs.connection.utf8)
+            && lhs.recordType.utf8.elementsEqual(rhs.recordType.utf8)
+            && lhs.remoteID.utf8.elementsEqual(rhs.remoteID.utf8)
+    }
+
+    /// Hashes consistently with ``==(_:_:)``.
+    public func hash(into hasher: inout Hasher) {
+        for part in [connection, recordType, remoteID] {
+            hasher.combine(part.utf8.count)
+            for byte in part.utf8 {
+                hasher.combine(byte)
+            }
+        }
+    }
+
     /// Orders references by connection, then type, then remote id, as bytes.
     public static func < (lhs: RecordReference, rhs: RecordReference) -> Bool {
         for (left, right) in [

@@ -109,8 +109,21 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
         let days = Self.daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
-        self.microseconds = seconds * 1_000_000 + fraction
+        let microseconds = seconds * 1_000_000 + fraction
+        // An offset can carry a time past year 0000 or 9999 in UTC, which RFC 3339 cannot print.
+        guard (Self.earliest.microseconds...Self.latest.microseconds).contains(microseconds) else {
+            return nil
+        }
+        self.microseconds = microseconds
     }
+
+    /// 0000-01-01T00:00:00Z, the earliest time RFC 3339 can write.
+    public static let earliest = Timestamp(
+        microsecondsSinceEpoch: daysSinceEpoch(year: 0, month: 1, day: 1) * 86_400_000_000)
+
+    /// 9999-12-31T23:59:59.999999Z, the latest time RFC 3339 can write.
+    public static let latest = Timestamp(
+        microsecondsSinceEpoch: daysSinceEpoch(year: 10_000, month: 1, day: 1) * 86_400_000_000 - 1)
 
     // MARK: - Calendar arithmetic (proleptic Gregorian, UTC)
 

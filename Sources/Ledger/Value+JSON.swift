@@ -7,22 +7,54 @@
 extension Value {
     /// Parses JSON text holding exactly one value.
     ///
-    /// Throws ``JSONError`` with the line and column of the first problem.
-    public init(json text: String) throws(JSONError) {
+    /// Arrays and objects may nest `maximumDepth` levels. Throws ``JSONError`` with the line
+    /// and column of the first problem.
+    public init(json text: String, maximumDepth: Int = Value.maximumDepth) throws(JSONError) {
         var text = text
         let parsed = text.withUTF8 { bytes in
             Result { () throws(JSONError) -> Value in
-                var parser = JSONParser(bytes)
-                parser.skipWhitespace()
-                let value = try parser.parseValue(depth: 0)
-                parser.skipWhitespace()
-                guard parser.isAtEnd else {
-                    throw parser.error("unexpected text after the value")
-                }
-                return value
+                try Self.parseJSON(bytes, maximumDepth: maximumDepth)
             }
         }
         self = try parsed.get()
+    }
+
+    /// Parses JSON text given as UTF-8 bytes, which are checked: invalid UTF-8 and NUL bytes
+    /// inside strings are errors, never repaired.
+    public init(jsonBytes bytes: [UInt8], maximumDepth: Int = Value.maximumDepth)
+        throws(JSONError)
+    {
+        let parsed = bytes.withUnsafeBufferPointer { bytes in
+            Result { () throws(JSONError) -> Value in
+                try Self.parseJSON(bytes, maximumDepth: maximumDepth)
+            }
+        }
+        self = try parsed.get()
+    }
+
+    private static func parseJSON(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int)
+        throws(JSONError) -> Value
+    {
+        var parser = JSONParser(bytes, maximumDepth: maximumDepth)
+        parser.skipWhitespace()
+        let value = try parser.parseValue(depth: 0)
+        parser.skipWhitespace()
+        guard parser.isAtEnd else {
+            throw parser.error("unexpected text after the value")
+        }
+        return value
+    }
+
+    /// How many levels of arrays and objects the value nests: 0 for a scalar.
+    public var nestingDepth: Int {
+        switch self {
+        case .array(let values):
+            1 + (values.lazy.map(\.nestingDepth).max() ?? 0)
+        case .object(let object):
+            1 + (object.members.lazy.map(\.value.nestingDepth).max() ?? 0)
+        default:
+            0
+        }
     }
 
     /// The value as compact JSON text, object keys in canonical order.
@@ -109,10 +141,12 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
 /// A strict JSON reader (RFC 8259) over UTF-8 bytes.
 private struct JSONParser {
     let bytes: UnsafeBufferPointer<UInt8>
+    let maximumDepth: Int
     var offset = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
         self.bytes = bytes
+        self.maximumDepth = maximumDepth
     }
 
     var isAtEnd: Bool { offset >= bytes.count }
@@ -184,12 +218,12 @@ private struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONError) -> Value {
-        guard depth < Value.maximumDepth else {
-            throw error("values nest deeper than \(Value.maximumDepth) levels")
+        guard depth < maximumDepth else {
+            throw error("values nest deeper than \(maximumDepth) levels")
         }
         offset += 1
         var members: [(String, Value)] = []
-        var seen: Set<String> = []
+        var seen: Set<[UInt8]> = []
         skipWhitespace()
         if offset < bytes.count && bytes[offset] == UInt8(ascii: "}") {
             offset += 1
@@ -202,7 +236,7 @@ private struct JSONParser {
             }
             let keyStart = offset
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            guard seen.insert(Array(key.utf8)).inserted else {
                 throw error("the key \"\(key)\" appears twice in one object", at: keyStart)
             }
             skipWhitespace()
@@ -228,8 +262,8 @@ private struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONError) -> Value {
-        guard depth < Value.maximumDepth else {
-            throw error("values nest deeper than \(Value.maximumDepth) levels")
+        guard depth < maximumDepth else {
+            throw error("values nest deeper than \(maximumDepth) levels")
         }
         offset += 1
         var values: [Value] = []

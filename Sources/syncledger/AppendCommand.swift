@@ -66,13 +66,17 @@ struct AppendCommand: Command {
         var buffer: UnsafeMutablePointer<CChar>?
         var capacity = 0
         defer { free(buffer) }
-        while getline(&buffer, &capacity, input) >= 0 {
+        while true {
+            let count = getline(&buffer, &capacity, input)
+            guard count >= 0, let buffer else {
+                break
+            }
             lineNumber += 1
-            var line = String(cString: buffer!)
-            if line.hasSuffix("\n") {
+            var line = UnsafeRawBufferPointer(start: buffer, count: count).map { $0 }
+            while let last = line.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") {
                 line.removeLast()
             }
-            if line.allSatisfy(\.isWhitespace) {
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
                 continue
             }
             let place = (file ?? "standard input") + ", line \(lineNumber)"
@@ -100,8 +104,9 @@ struct AppendCommand: Command {
     }
 
     /// The events of one line: an object is a batch of one, an array a batch of several.
-    static func batch(fromLine line: String) throws -> AppendBatch {
-        let value = try Value(json: line)
+    static func batch(fromLine line: [UInt8]) throws -> AppendBatch {
+        // The event object and a batch's array add two levels around a body.
+        let value = try Value(jsonBytes: line, maximumDepth: Value.maximumDepth + 2)
         let objects = value.arrayValue ?? [value]
         var batch = AppendBatch([])
         for (index, object) in objects.enumerated() {

@@ -84,6 +84,12 @@ enum Output {
         writeAll(Array(("syncledger: " + text + "\n").utf8), to: STDERR_FILENO)
     }
 
+    /// Writes text to standard error as it is, for usage shown because of bad usage.
+    static func usageError(_ text: String) {
+        flush()
+        writeAll(Array((text + "\n").utf8), to: STDERR_FILENO)
+    }
+
     static func styled(_ text: String, _ code: String) -> String {
         usesColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }

@@ -34,8 +34,12 @@ enum Tool {
         let words = Array(CommandLine.arguments.dropFirst())
         guard let name = words.first, !["--help", "-h", "help"].contains(name) || words.count > 1
         else {
+            if words.isEmpty {
+                Output.usageError(overview())
+                return ExitStatus.usage
+            }
             Output.line(overview())
-            return words.isEmpty ? ExitStatus.usage : ExitStatus.success
+            return ExitStatus.success
         }
         if name == "help" {
             return await main(["\(words[1])", "--help"])

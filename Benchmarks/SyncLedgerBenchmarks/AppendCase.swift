@@ -1,0 +1,195 @@
+import Ledger
+
+/// The `append` case: bulk appends and a full decoding scan of a ledger, next to the same puts
+/// and reads made on liblmdb directly, then durable single-event appends from many callers.
+enum AppendCase {
+    /// The name that selects the case on the command line.
+    static let name = "append"
+
+    /// One line saying what the case measures.
+    static let summary =
+        "bulk append and full scan against raw liblmdb; durable appends from 16 callers"
+
+    /// The sizes the case runs with.
+    struct Settings {
+        /// Events appended in bulk (`SYNCLEDGER_BENCH_EVENTS`, default 1,000,000).
+        var eventCount: Int
+        /// Events per append batch and per raw write transaction.
+        var batchSize = 1_000
+        /// Records the events are spread over.
+        var recordCount = 10_000
+        /// Concurrent callers in the durable single-event measurements.
+        var durableCallers = 16
+        /// Events in each durable measurement (`SYNCLEDGER_BENCH_DURABLE_EVENTS`, default
+        /// 2,000).
+        var durableEventCount: Int
+        /// The seed every event source starts from.
+        var seed: UInt64 = 0x5eed_1ed9_e700_0001
+        /// The map both stores start with, large enough that neither has to grow it.
+        var mapSize = 8 << 30
+
+        /// Reads the sizes from the environment.
+        static func fromEnvironment() throws -> Settings {
+            Settings(
+                eventCount: try environmentInteger("SYNCLEDGER_BENCH_EVENTS", default: 1_000_000),
+                durableEventCount: try environmentInteger(
+                    "SYNCLEDGER_BENCH_DURABLE_EVENTS", default: 2_000))
+        }
+    }
+
+    /// Runs the case and prints its report; the last two lines are the append and scan
+    /// comparisons.
+    static func run() async throws {
+        let settings = try Settings.fromEnvironment()
+        let memory = try MemorySampler()
+        report(
+            "case append: \(settings.eventCount) events in batches of \(settings.batchSize) over "
+                + "\(settings.recordCount) records, \(settings.mapSize >> 30) GiB map; "
+                + "RssAnon at start \(megabytes(memory.current())) MB")
+
+        let ledger = try measureLedger(settings)
+        report("  ledger phase peak RssAnon \(megabytes(memory.endPhase())) MB")
+        let raw = try measureRawLMDB(settings)
+        report("  raw lmdb phase peak RssAnon \(megabytes(memory.endPhase())) MB")
+        if ledger.valueBytes != raw.valueBytes {
+            report(
+                "  warning: the ledger stored \(ledger.valueBytes) value bytes in events, raw "
+                    + "lmdb \(raw.valueBytes); the baselines' values differ in size")
+        } else {
+            report(
+                "  events hold \(ledger.valueBytes) value bytes in both stores, "
+                    + "\(ledger.valueBytes / settings.eventCount) per event")
+        }
+
+        let groupCommit = try await measureGroupCommit(settings)
+        let oneSyncPerEvent = try measureOneSyncPerEvent(settings)
+        report("  durable phase peak RssAnon \(megabytes(memory.endPhase())) MB")
+
+        let peak = try memory.stop()
+        let count = settings.eventCount
+        let appendLedger = eventsPerSecond(count, ledger.append)
+        let appendRaw = eventsPerSecond(count, raw.append)
+        let scanLedger = eventsPerSecond(count, ledger.scan)
+        let scanRaw = eventsPerSecond(count, raw.scan)
+        report("memory: peak RssAnon \(megabytes(peak)) MB (limit 150 MB)")
+        report(
+            "durable: group commit \(rate(groupCommit)) events/s from "
+                + "\(settings.durableCallers) callers, one fsync per event "
+                + "\(rate(oneSyncPerEvent)) events/s, ratio "
+                + fixed(groupCommit / oneSyncPerEvent, decimals: 2))
+        report(
+            "append: \(rate(appendLedger)) events/s, raw lmdb \(rate(appendRaw)) events/s, "
+                + "ratio \(fixed(appendLedger / appendRaw, decimals: 2))")
+        report(
+            "scan: \(rate(scanLedger)) events/s, raw lmdb \(rate(scanRaw)) events/s, "
+                + "ratio \(fixed(scanLedger / scanRaw, decimals: 2))")
+    }
+
+    /// What one store's bulk measurement found.
+    struct BulkResult {
+        /// Time spent in the appends (or write transactions) only.
+        var append: Duration
+        /// Time spent in the full scan.
+        var scan: Duration
+        /// Total bytes of the stored event values, to check both stores hold the same data.
+        var valueBytes: Int
+    }
+
+    /// Appends the events to a fresh ledger in batches, then scans them back, decoding each.
+    static func measureLedger(_ settings: Settings) throws -> BulkResult {
+        let directory = try TemporaryDirectory(prefix: "syncledger-bench-ledger")
+        defer { directory.remove() }
+
+        var options = EventLog.Options()
+        options.initialMapSize = settings.mapSize
+        let log = try EventLog.open(at: directory.path, options: options)
+        var source = TicketEvents(seed: settings.seed, recordCount: settings.recordCount)
+        let writtenBefore = storageBytesWritten()
+        var appendTime = Duration.zero
+        var remaining = settings.eventCount
+        while remaining > 0 {
+            let batch = AppendBatch(source.next(min(settings.batchSize, remaining)))
+            appendTime += try measure { try log.appendWaiting(batch) }.duration
+            remaining -= batch.events.count
+        }
+        report(
+            "  ledger append: \(fixed(appendTime.seconds, decimals: 2)) s, data file "
+                + "\(megabytes(directory.diskUsage())) MB, "
+                + writtenSince(writtenBefore))
+
+        let (scanned, scanTime) = try measure { try scanDecoding(log) }
+        guard scanned.events == settings.eventCount else {
+            throw BenchmarkError(
+                "the ledger scan read \(scanned.events) events, not \(settings.eventCount)")
+        }
+        report(
+            "  ledger scan: \(fixed(scanTime.seconds, decimals: 2)) s, "
+                + "\(scanned.members) body members decoded")
+        log.close()
+
+        let stored = try measure {
+            try RawEnvironment(directory: directory.path, mapSize: 0, create: false).scanEvents()
+        }
+        report(
+            "  raw lmdb scan of the ledger's own file: "
+                + "\(rate(eventsPerSecond(stored.result.count, stored.duration))) events/s")
+        return BulkResult(append: appendTime, scan: scanTime, valueBytes: stored.result.valueBytes)
+    }
+
+    /// Reads the whole log with ``EventLog/scan(from:direction:_:)``, decoding every event,
+    /// and returns the event count and the number of body members seen.
+    private static func scanDecoding(_ log: EventLog) throws -> (events: Int, members: Int) {
+        var events = 0
+        var members = 0
+        try log.scan(from: SequenceNumber(1)) { result in
+            let event = try result.get()
+            events += 1
+            members += event.body.objectValue?.count ?? 0
+            return true
+        }
+        return (events, members)
+    }
+
+    /// Makes the same puts as the ledger on liblmdb directly, then scans `events` raw.
+    static func measureRawLMDB(_ settings: Settings) throws -> BulkResult {
+        let directory = try TemporaryDirectory(prefix: "syncledger-bench-raw")
+        defer { directory.remove() }
+
+        let environment = try RawEnvironment(
+            directory: directory.path, mapSize: settings.mapSize, create: true)
+        var source = TicketEvents(seed: settings.seed, recordCount: settings.recordCount)
+        var encoder = RawEventEncoder()
+        let writtenBefore = storageBytesWritten()
+        var appendTime = Duration.zero
+        var remaining = settings.eventCount
+        while remaining > 0 {
+            let events = source.next(min(settings.batchSize, remaining))
+            let recordedAt = SystemClock().now()
+            let entries = events.map { encoder.encode($0, recordedAt: recordedAt) }
+            appendTime += try measure { try environment.write(entries) }.duration
+            remaining -= events.count
+        }
+        report(
+            "  raw lmdb append: \(fixed(appendTime.seconds, decimals: 2)) s, data file "
+                + "\(megabytes(directory.diskUsage())) MB, "
+                + writtenSince(writtenBefore))
+
+        let (scanned, scanTime) = try measure { try environment.scanEvents() }
+        guard scanned.count == settings.eventCount else {
+            throw BenchmarkError(
+                "the raw scan read \(scanned.count) events, not \(settings.eventCount)")
+        }
+        report(
+            "  raw lmdb scan: \(fixed(scanTime.seconds, decimals: 2)) s, checksum "
+                + "\(scanned.checksum)")
+        return BulkResult(append: appendTime, scan: scanTime, valueBytes: scanned.valueBytes)
+    }
+
+    /// How much the process wrote to storage since `before` was read.
+    private static func writtenSince(_ before: Int?) -> String {
+        guard let before, let after = storageBytesWritten() else {
+            return "bytes written to storage not available"
+        }
+        return "\(megabytes(after - before)) MB written to storage"
+    }
+}
