@@ -164,7 +164,8 @@ public final class Environment: @unchecked Sendable {
     @discardableResult
     public func write<R>(_ body: (borrowing Transaction) throws -> R) throws -> R {
         guard !isReadOnly else {
-            throw LMDBError(operation: "mdb_txn_begin", code: EACCES, detail: "read-only environment")
+            throw LMDBError(
+                operation: "mdb_txn_begin", code: EACCES, detail: "read-only environment")
         }
         return try writerLock.withLock {
             while true {
@@ -227,14 +228,6 @@ public final class Environment: @unchecked Sendable {
         try read { transaction in
             guard let main = try transaction.openDatabase(named: nil) else { return 0 }
             return try transaction.statistics(of: main).entries
-        }
-    }
-
-    /// Flushes the data file to disk. Commits already do this; it matters only for callers that
-    /// opened the environment with syncing disabled, which this wrapper never does.
-    public func sync() throws {
-        try gate.withSharedLock {
-            try check(mdb_env_sync(try currentHandle(), 1), "mdb_env_sync")
         }
     }
 

@@ -100,7 +100,8 @@ public struct Transaction: ~Copyable {
         in database: Database,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var keyValue = MDB_val(
+            mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var data = MDB_val()
         let result = mdb_get(pointer, database.handle, &keyValue, &data)
         if result == MDB_NOTFOUND {
@@ -131,11 +132,14 @@ public struct Transaction: ~Copyable {
         in database: Database,
         flags: PutFlags = []
     ) throws -> PutOutcome {
-        var keyValue = MDB_val(mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
-        var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
+        var keyValue = MDB_val(
+            mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
+        var data = MDB_val(
+            mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
         let result = mdb_put(pointer, database.handle, &keyValue, &data, flags.rawValue)
         if result == MDB_KEYEXIST && flags.contains(.noOverwrite) {
-            return .keyExists(Array(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)))
+            return .keyExists(
+                Array(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size)))
         }
         try check(result, "mdb_put")
         return .stored

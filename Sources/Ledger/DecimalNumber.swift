@@ -2,9 +2,9 @@
 ///
 /// The form is normalised so that each number has one representation: the significand has no
 /// trailing zero digits (`12.50` is stored as `125 × 10^-1`), and zero is
-/// `0 × 10^0`. That makes equality and the binary encoding exact. Up to 18 significant digits
-/// and exponents within ±``exponentLimit`` are supported; JSON numbers beyond them are
-/// rejected with an error rather than rounded.
+/// `0 × 10^0`. That makes equality and the binary encoding exact. Significands that fit in 64
+/// bits (up to 19 digits) and exponents within ±``exponentLimit`` are supported; JSON numbers
+/// beyond them are rejected with an error rather than rounded.
 public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
     /// The digits, without trailing zeros.
     public let significand: Int64
@@ -18,20 +18,22 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
     /// Creates `significand × 10^exponent`, normalised. Returns `nil` when the exponent, once
     /// normalised, is beyond ±``exponentLimit``.
     public init?(significand: Int64, exponent: Int32) {
+        self.init(significand: significand, wideExponent: Int64(exponent))
+    }
+
+    /// Normalises with the exponent in 64 bits, so that no step of it can overflow.
+    init?(significand: Int64, wideExponent: Int64) {
         var significand = significand
-        var exponent = exponent
-        if significand == 0 {
-            exponent = 0
-        }
+        var exponent = significand == 0 ? 0 : wideExponent
         while significand != 0 && significand % 10 == 0 {
             significand /= 10
             exponent += 1
         }
-        guard abs(exponent) <= Self.exponentLimit else {
+        guard exponent.magnitude <= UInt64(Self.exponentLimit) else {
             return nil
         }
         self.significand = significand
-        self.exponent = exponent
+        self.exponent = Int32(exponent)
     }
 
     /// Parses a number in JSON's syntax (`-12.5`, `3e-2`, `0.10`).
@@ -80,26 +82,31 @@ public struct DecimalNumber: Sendable, Hashable, CustomStringConvertible {
         while digits.count > 1 && digits.first == 0 {
             digits.removeFirst()
         }
-        var trailingZeros: Int32 = 0
+        var trailingZeros: Int64 = 0
         while digits.count > 1 && digits.last == 0 {
             digits.removeLast()
             trailingZeros += 1
         }
-        var significand: Int64 = 0
+        // The magnitude is built unsigned, so that -9223372036854775808 fits as Int64 does.
+        var magnitude: UInt64 = 0
         for digit in digits {
-            let (scaled, overflowScale) = significand.multipliedReportingOverflow(by: 10)
-            let (sum, overflowAdd) = scaled.addingReportingOverflow(Int64(digit))
+            let (scaled, overflowScale) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, overflowAdd) = scaled.addingReportingOverflow(UInt64(digit))
             guard !overflowScale && !overflowAdd else {
                 return nil
             }
-            significand = sum
+            magnitude = sum
         }
-        exponent = exponent &+ trailingZeros
-        let (scaledExponent, overflow) = exponent.subtractingReportingOverflow(fractionDigits)
-        guard !overflow else {
-            return nil
+        let significand: Int64
+        if negative {
+            guard magnitude <= Int64.min.magnitude else { return nil }
+            significand = magnitude == Int64.min.magnitude ? .min : -Int64(magnitude)
+        } else {
+            guard magnitude <= UInt64(Int64.max) else { return nil }
+            significand = Int64(magnitude)
         }
-        self.init(significand: negative ? -significand : significand, exponent: scaledExponent)
+        let scaledExponent = Int64(exponent) + trailingZeros - Int64(fractionDigits)
+        self.init(significand: significand, wideExponent: scaledExponent)
     }
 
     /// The number in plain decimal notation, with at least one fractional digit: `12.5`,

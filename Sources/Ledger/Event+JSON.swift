@@ -40,7 +40,8 @@ extension NewEvent {
         guard let object = json.objectValue else {
             throw LedgerError(.invalidEvent, "an event must be a JSON object")
         }
-        for key in object.keys where !Self.jsonMembers.contains(key) && !extraMembers.contains(key) {
+        for key in object.keys where !Self.jsonMembers.contains(key) && !extraMembers.contains(key)
+        {
             throw LedgerError(
                 .invalidEvent,
                 "unknown member \"\(key)\"; an event has "
@@ -61,7 +62,8 @@ extension NewEvent {
         if let member = object["id"] {
             guard let text = member.stringValue, let parsed = EventID(text) else {
                 throw LedgerError(
-                    .invalidEvent, "\"id\" must be a UUID such as 0191e2f4-7c3a-7b21-9f00-12ab34cd56ef")
+                    .invalidEvent,
+                    "\"id\" must be a UUID such as 0191e2f4-7c3a-7b21-9f00-12ab34cd56ef")
             }
             id = parsed
         }
@@ -69,7 +71,8 @@ extension NewEvent {
         var record: RecordReference?
         if let member = object["record"], member != .null {
             guard let text = member.stringValue else {
-                throw LedgerError(.invalidEvent, "\"record\" must be a string such as zendesk:ticket/42")
+                throw LedgerError(
+                    .invalidEvent, "\"record\" must be a string such as zendesk:ticket/42")
             }
             guard let parsed = RecordReference(text) else {
                 throw LedgerError(
@@ -83,7 +86,8 @@ extension NewEvent {
         if let member = object["upstreamAt"], member != .null {
             guard let text = member.stringValue, let parsed = Timestamp(rfc3339: text) else {
                 throw LedgerError(
-                    .invalidEvent, "\"upstreamAt\" must be an RFC 3339 time such as 2026-12-03T15:24:01Z")
+                    .invalidEvent,
+                    "\"upstreamAt\" must be an RFC 3339 time such as 2026-12-03T15:24:01Z")
             }
             upstreamAt = parsed
         }
@@ -95,7 +99,8 @@ extension NewEvent {
             }
             for element in elements {
                 guard let text = element.stringValue, let cause = EventID(text) else {
-                    throw LedgerError(.invalidEvent, "\"causation\" holds \(element.json), not an event id")
+                    throw LedgerError(
+                        .invalidEvent, "\"causation\" holds \(element.json), not an event id")
                 }
                 causation.append(cause)
             }

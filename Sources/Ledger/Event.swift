@@ -88,8 +88,16 @@ public struct Event: Sendable, Hashable {
     public var upstreamAt: Timestamp?
     /// The events that led to this one.
     public var causation: [EventID]
-    /// What happened, in detail.
-    public var body: Value
+    /// What happened, in detail, as the canonical bytes read from the log.
+    public var encodedBody: EncodedValue
+
+    /// What happened, in detail. Decoded from ``encodedBody`` on each access: a reader that
+    /// needs it more than once should keep it, and one that needs a single member can ask
+    /// ``encodedBody`` for it.
+    public var body: Value {
+        get { encodedBody.value }
+        set { encodedBody = EncodedValue(newValue) }
+    }
 
     /// Creates an event as stored.
     public init(
@@ -111,7 +119,24 @@ public struct Event: Sendable, Hashable {
         self.recordedAt = recordedAt
         self.upstreamAt = upstreamAt
         self.causation = causation
-        self.body = body
+        self.encodedBody = EncodedValue(body)
+    }
+
+    /// Creates an event from its decoded envelope and its validated body bytes.
+    init(
+        sequence: SequenceNumber, id: EventID, kind: EventKind, record: RecordReference?,
+        streamVersion: UInt64, recordedAt: Timestamp, upstreamAt: Timestamp?,
+        causation: [EventID], encodedBody: EncodedValue
+    ) {
+        self.sequence = sequence
+        self.id = id
+        self.kind = kind
+        self.record = record
+        self.streamVersion = streamVersion
+        self.recordedAt = recordedAt
+        self.upstreamAt = upstreamAt
+        self.causation = causation
+        self.encodedBody = encodedBody
     }
 }
 

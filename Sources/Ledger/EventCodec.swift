@@ -59,7 +59,8 @@ enum EventCodec {
     ///
     /// Throws ``LedgerError``: ``LedgerError/Code/unsupportedEvent`` for an encoding version
     /// this build does not read, ``LedgerError/Code/corrupt`` for bytes that break the layout.
-    static func decode(_ bytes: UnsafeRawBufferPointer, at sequence: SequenceNumber) throws -> Event {
+    static func decode(_ bytes: UnsafeRawBufferPointer, at sequence: SequenceNumber) throws -> Event
+    {
         var reader = ByteReader(bytes)
         do {
             let version = try reader.readByte("encoding version")
@@ -72,7 +73,8 @@ enum EventCodec {
             let kind = EventKind(code: try reader.readByte("kind"))
             let id = try reader.readEventID("event id")
             let recordedAt = Timestamp(
-                microsecondsSinceEpoch: Int64(bitPattern: try reader.readBigEndianUInt64("recorded time")))
+                microsecondsSinceEpoch: Int64(
+                    bitPattern: try reader.readBigEndianUInt64("recorded time")))
             let flagsOffset = reader.offset
             let flags = try reader.readByte("flags")
             guard flags & ~(hasRecord | hasUpstreamTime) == 0 else {
@@ -81,7 +83,8 @@ enum EventCodec {
             var upstreamAt: Timestamp?
             if flags & hasUpstreamTime != 0 {
                 upstreamAt = Timestamp(
-                    microsecondsSinceEpoch: Int64(bitPattern: try reader.readBigEndianUInt64("upstream time")))
+                    microsecondsSinceEpoch: Int64(
+                        bitPattern: try reader.readBigEndianUInt64("upstream time")))
             }
             var record: RecordReference?
             var streamVersion: UInt64 = 0
@@ -98,14 +101,18 @@ enum EventCodec {
             for _ in 0..<causeCount {
                 causation.append(try reader.readEventID("causation id"))
             }
-            let body = try Value(from: &reader, depth: 0)
+            // The body is checked in place and copied out as bytes; it becomes a tree of Swift
+            // values only when a reader asks for it.
+            let bodyStart = reader.offset
+            try EncodedValue.validate(&reader)
             guard reader.isAtEnd else {
                 throw reader.failure("\(reader.remaining) bytes follow the body")
             }
+            let body = EncodedValue(validated: Array(bytes[bodyStart...]))
             return Event(
                 sequence: sequence, id: id, kind: kind, record: record,
                 streamVersion: streamVersion, recordedAt: recordedAt, upstreamAt: upstreamAt,
-                causation: causation, body: body)
+                causation: causation, encodedBody: body)
         } catch let failure as DecodingFailure {
             throw LedgerError(.corrupt, "event \(sequence) does not decode \(failure)")
         }

@@ -50,7 +50,8 @@ extension EventLog {
     private func requireWriter() throws -> LogWriter {
         guard let writer else {
             throw LedgerError(
-                .invalidEvent, "the ledger at \(path) was opened read-only and cannot be appended to")
+                .invalidEvent,
+                "the ledger at \(path) was opened read-only and cannot be appended to")
         }
         return writer
     }

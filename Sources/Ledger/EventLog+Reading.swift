@@ -39,6 +39,9 @@ extension EventLog {
     public func read(
         from start: SequenceNumber, direction: ReadDirection = .forward, limit: Int
     ) throws -> [Event] {
+        guard limit > 0 else {
+            return []
+        }
         var events: [Event] = []
         events.reserveCapacity(min(limit, 4096))
         try scan(from: start, direction: direction) { result in
@@ -100,16 +103,6 @@ extension EventLog {
         }
     }
 
-    /// A reader that fetches events from `start` on a page (one read transaction) at a time.
-    ///
-    /// Suits reading a whole log without holding it in memory or one transaction open.
-    public func pagedReader(
-        from start: SequenceNumber = SequenceNumber(1), direction: ReadDirection = .forward,
-        pageSize: Int = 1024
-    ) -> PagedEventReader {
-        PagedEventReader(log: self, nextStart: start, direction: direction, pageSize: pageSize)
-    }
-
     /// The events of one record, oldest first, from stream version `fromVersion` (1 is the
     /// record's first event), at most `limit`.
     public func stream(
@@ -121,22 +114,24 @@ extension EventLog {
             var events: [Event] = []
             try transaction.withCursor(on: store.streams) { cursor in
                 let first = EventCodec.streamKey(prefix: prefix, version: max(fromVersion, 1))
-                var sequence = try first.withUnsafeBytes { key in
-                    try cursor.withEntry(atLeast: key) { key, value in
-                        LogStore.version(inStreamKey: key, prefix: prefix) > 0
-                            ? EventCodec.sequence(fromKey: value) : nil
-                    }
-                } ?? nil
+                var sequence =
+                    try first.withUnsafeBytes { key in
+                        try cursor.withEntry(atLeast: key) { key, value in
+                            LogStore.version(inStreamKey: key, prefix: prefix) > 0
+                                ? EventCodec.sequence(fromKey: value) : nil
+                        }
+                    } ?? nil
                 while let current = sequence, events.count < limit {
                     guard let event = try store.event(at: current, in: transaction) else {
                         throw LedgerError(
                             .corrupt, "the stream of \(record) names missing event \(current)")
                     }
                     events.append(event)
-                    sequence = try cursor.withEntry(.next) { key, value in
-                        LogStore.version(inStreamKey: key, prefix: prefix) > 0
-                            ? EventCodec.sequence(fromKey: value) : nil
-                    } ?? nil
+                    sequence =
+                        try cursor.withEntry(.next) { key, value in
+                            LogStore.version(inStreamKey: key, prefix: prefix) > 0
+                                ? EventCodec.sequence(fromKey: value) : nil
+                        } ?? nil
                 }
             }
             return events
@@ -164,42 +159,5 @@ extension EventLog {
         } catch {
             return .failure(LedgerError(.corrupt, "event \(sequence): \(error)"))
         }
-    }
-}
-
-/// Reads a log a page at a time; see ``EventLog/pagedReader(from:direction:pageSize:)``.
-public struct PagedEventReader: Sendable {
-    let log: EventLog
-    var nextStart: SequenceNumber?
-    let direction: ReadDirection
-    let pageSize: Int
-    var page: [Event] = []
-    var index = 0
-
-    /// The next event, or `nil` at the end of the log.
-    ///
-    /// Throws ``LedgerError/Code/corrupt`` for an event that does not decode.
-    public mutating func next() throws -> Event? {
-        if index == page.count {
-            guard let start = nextStart else {
-                return nil
-            }
-            page = try log.read(from: start, direction: direction, limit: pageSize)
-            index = 0
-            guard let last = page.last else {
-                nextStart = nil
-                return nil
-            }
-            switch direction {
-            case .forward:
-                nextStart = last.sequence.next
-            case .backward:
-                nextStart =
-                    last.sequence > SequenceNumber(1)
-                    ? SequenceNumber(last.sequence.rawValue - 1) : nil
-            }
-        }
-        defer { index += 1 }
-        return page[index]
     }
 }

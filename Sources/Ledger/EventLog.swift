@@ -75,7 +75,8 @@ public final class EventLog: Sendable {
     /// ``LedgerError/Code/newerFormat``, ``LedgerError/Code/permissionDenied`` and
     /// ``LedgerError/Code/corrupt`` as their names say.
     public static func open(at directory: String, options: Options = Options()) throws -> EventLog {
-        let directory = directory.count > 1 && directory.hasSuffix("/")
+        let directory =
+            directory.count > 1 && directory.hasSuffix("/")
             ? String(directory.dropLast()) : directory
         try prepareDirectory(directory, readOnly: options.readOnly)
 

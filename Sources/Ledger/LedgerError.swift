@@ -65,7 +65,8 @@ extension LedgerError {
                 "\(path) does not hold an LMDB environment this build can read: \(error)",
                 underlying: error)
         case LMDBError.corrupted, LMDBError.truncated:
-            return LedgerError(.corrupt, "the ledger at \(path) is damaged: \(error)", underlying: error)
+            return LedgerError(
+                .corrupt, "the ledger at \(path) is damaged: \(error)", underlying: error)
         case EACCES, EPERM, EROFS:
             return LedgerError(
                 .permissionDenied,
@@ -75,7 +76,8 @@ extension LedgerError {
         case LMDBError.closed:
             return LedgerError(.closed, "the ledger at \(path) has been closed", underlying: error)
         default:
-            return LedgerError(.storage, "the ledger at \(path) failed: \(error)", underlying: error)
+            return LedgerError(
+                .storage, "the ledger at \(path) failed: \(error)", underlying: error)
         }
     }
 }

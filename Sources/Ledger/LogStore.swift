@@ -116,7 +116,8 @@ struct LogStore: Sendable {
         }
     }
 
-    func event(at sequence: SequenceNumber, in transaction: borrowing Transaction) throws -> Event? {
+    func event(at sequence: SequenceNumber, in transaction: borrowing Transaction) throws -> Event?
+    {
         try EventCodec.key(sequence).withUnsafeBytes { key in
             try transaction.withValue(forKey: key, in: events) { value in
                 try EventCodec.decode(value, at: sequence)

@@ -36,11 +36,28 @@ final class LogWriter: Sendable {
         self.store = store
         self.clock = clock
         let last = try store.read { try store.lastSequence(in: $0) }
-        let lastRecordedAt = try store.read { try store.event(at: last, in: $0)?.recordedAt }
+        let lastRecordedAt = try Self.lastRecordedTime(in: store, before: last)
         commits.publish(last)
         let start = lastRecordedAt ?? Timestamp(microsecondsSinceEpoch: 0)
         DispatchQueue(label: "syncledger.log.writer").async { [self] in
             run(WriterThread(lastRecordedAt: start))
+        }
+    }
+
+    /// The recorded time of the newest event that decodes, so that a damaged event at the end
+    /// of the log does not stop new appends.
+    private static func lastRecordedTime(in store: LogStore, before last: SequenceNumber) throws
+        -> Timestamp?
+    {
+        try store.read { transaction in
+            var sequence = last
+            while sequence > .zero {
+                if let event = try? store.event(at: sequence, in: transaction) {
+                    return event.recordedAt
+                }
+                sequence = SequenceNumber(sequence.rawValue - 1)
+            }
+            return nil
         }
     }
 
@@ -54,7 +71,8 @@ final class LogWriter: Sendable {
         if accepted {
             wakeUp.signal()
         } else {
-            request.complete(.failure(LedgerError(.closed, "the ledger at \(store.path) has been closed")))
+            request.complete(
+                .failure(LedgerError(.closed, "the ledger at \(store.path) has been closed")))
         }
     }
 
@@ -71,10 +89,17 @@ final class LogWriter: Sendable {
 
     // MARK: - The writer thread
 
+    /// Stream versions the writer remembers at most; past that it starts afresh.
+    static let streamCacheLimit = 100_000
+
     /// State only the writer thread touches.
     private final class WriterThread {
         var lastRecordedAt: Timestamp
         var buffer = ByteWriter(capacity: 4096)
+        /// The committed stream version of recently appended records. Only this thread writes
+        /// the ledger (the directory lock keeps other processes out), so what it committed is
+        /// what the ledger holds, and a cached version saves a B-tree lookup per event.
+        var streamVersions: [RecordReference: UInt64] = [:]
 
         init(lastRecordedAt: Timestamp) {
             self.lastRecordedAt = lastRecordedAt
@@ -120,10 +145,12 @@ final class LogWriter: Sendable {
         let recordedAt = max(clock.now(), thread.lastRecordedAt)
         let outcomes: [Result<[AppendedEvent], any Error>]
         let last: SequenceNumber
+        let versions: [RecordReference: UInt64]
         do {
-            (outcomes, last) = try store.environment.write { transaction in
+            (outcomes, last, versions) = try store.environment.write { transaction in
                 var appender = try GroupAppender(
-                    store: store, transaction: transaction, recordedAt: recordedAt)
+                    store: store, transaction: transaction, recordedAt: recordedAt,
+                    knownVersions: thread.streamVersions)
                 var outcomes: [Result<[AppendedEvent], any Error>] = []
                 outcomes.reserveCapacity(group.count)
                 for request in group {
@@ -131,7 +158,7 @@ final class LogWriter: Sendable {
                         try appender.append(request.batch, in: transaction, buffer: &thread.buffer))
                 }
                 try appender.finish(in: transaction)
-                return (outcomes, appender.lastSequence)
+                return (outcomes, appender.lastSequence, appender.groupVersions)
             }
         } catch {
             let failure =
@@ -142,6 +169,10 @@ final class LogWriter: Sendable {
             return
         }
         thread.lastRecordedAt = recordedAt
+        if thread.streamVersions.count + versions.count > Self.streamCacheLimit {
+            thread.streamVersions.removeAll(keepingCapacity: true)
+        }
+        thread.streamVersions.merge(versions) { _, committed in committed }
         commits.publish(last)
         for (request, outcome) in zip(group, outcomes) {
             request.complete(outcome)
@@ -158,12 +189,20 @@ private struct GroupAppender {
     let store: LogStore
     let recordedAt: Timestamp
     private(set) var lastSequence: SequenceNumber
+    /// Stream versions committed before this group.
+    private let knownVersions: [RecordReference: UInt64]
+    /// Stream versions this group's successful batches reached.
+    private(set) var groupVersions: [RecordReference: UInt64] = [:]
     private var kindCounts: [UInt8: UInt64] = [:]
     private var newRecords: UInt64 = 0
 
-    init(store: LogStore, transaction: borrowing Transaction, recordedAt: Timestamp) throws {
+    init(
+        store: LogStore, transaction: borrowing Transaction, recordedAt: Timestamp,
+        knownVersions: [RecordReference: UInt64]
+    ) throws {
         self.store = store
         self.recordedAt = recordedAt
+        self.knownVersions = knownVersions
         self.lastSequence = try store.lastSequence(in: transaction)
     }
 
@@ -173,10 +212,11 @@ private struct GroupAppender {
         _ batch: AppendBatch, in transaction: borrowing Transaction, buffer: inout ByteWriter
     ) throws -> Result<[AppendedEvent], any Error> {
         do {
-            let (appended, last, counts, records) = try transaction.nested { child in
+            let (appended, last, counts, records, versions) = try transaction.nested { child in
                 try apply(batch, in: child, buffer: &buffer)
             }
             lastSequence = last
+            groupVersions.merge(versions) { _, later in later }
             for (kind, count) in counts {
                 kindCounts[kind, default: 0] += count
             }
@@ -198,13 +238,16 @@ private struct GroupAppender {
         }
         if newRecords > 0 {
             let total = try store.counter(LogStore.recordCountKey, in: transaction) + newRecords
-            try transaction.put(Self.bigEndian(total), forKey: LogStore.recordCountKey, in: store.meta)
+            try transaction.put(
+                Self.bigEndian(total), forKey: LogStore.recordCountKey, in: store.meta)
         }
     }
 
     private func apply(
         _ batch: AppendBatch, in transaction: borrowing Transaction, buffer: inout ByteWriter
-    ) throws -> ([AppendedEvent], SequenceNumber, [UInt8: UInt64], UInt64) {
+    ) throws -> (
+        [AppendedEvent], SequenceNumber, [UInt8: UInt64], UInt64, [RecordReference: UInt64]
+    ) {
         for event in batch.events {
             try event.record?.validate()
             if event.body.nestingDepth > Value.maximumDepth {
@@ -215,13 +258,14 @@ private struct GroupAppender {
         }
         if !batch.expectedVersions.isEmpty {
             if let originals = try originalsIfAllPresent(batch, in: transaction) {
-                return (originals, lastSequence, [:], 0)
+                return (originals, lastSequence, [:], 0, [:])
             }
             try checkExpectedVersions(batch, in: transaction)
         }
 
         var next = lastSequence
         var versions: [RecordReference: (prefix: [UInt8], version: UInt64)] = [:]
+        versions.reserveCapacity(batch.events.count)
         var counts: [UInt8: UInt64] = [:]
         var records: UInt64 = 0
         var appended: [AppendedEvent] = []
@@ -245,7 +289,10 @@ private struct GroupAppender {
                     stream = known
                 } else {
                     let prefix = EventCodec.streamPrefix(record)
-                    stream = (prefix, try store.streamVersion(prefix: prefix, in: transaction))
+                    let version =
+                        try groupVersions[record] ?? knownVersions[record]
+                        ?? store.streamVersion(prefix: prefix, in: transaction)
+                    stream = (prefix, version)
                 }
                 if stream.version == 0 {
                     records += 1
@@ -258,7 +305,8 @@ private struct GroupAppender {
             }
 
             buffer.reset()
-            EventCodec.encode(event, streamVersion: streamVersion, recordedAt: recordedAt, into: &buffer)
+            EventCodec.encode(
+                event, streamVersion: streamVersion, recordedAt: recordedAt, into: &buffer)
             guard buffer.bytes.count <= LogWriter.maximumEventBytes else {
                 throw LedgerError(
                     .invalidEvent,
@@ -272,10 +320,11 @@ private struct GroupAppender {
             }
             counts[event.kind.code, default: 0] += 1
             appended.append(
-                AppendedEvent(id: event.id, sequence: candidate, streamVersion: streamVersion, isNew: true))
+                AppendedEvent(
+                    id: event.id, sequence: candidate, streamVersion: streamVersion, isNew: true))
             next = candidate
         }
-        return (appended, next, counts, records)
+        return (appended, next, counts, records, versions.mapValues(\.version))
     }
 
     /// When every event of the batch is already in the log, the batch is a retry of one that
@@ -292,7 +341,8 @@ private struct GroupAppender {
             }
             originals.append(
                 AppendedEvent(
-                    id: event.id, sequence: sequence, streamVersion: stored.streamVersion, isNew: false))
+                    id: event.id, sequence: sequence, streamVersion: stored.streamVersion,
+                    isNew: false))
         }
         return batch.events.isEmpty ? nil : originals
     }

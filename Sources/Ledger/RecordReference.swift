@@ -58,7 +58,9 @@ public struct RecordReference: Sendable, Hashable, Comparable, CustomStringConve
             if value.isEmpty {
                 throw LedgerError(.invalidEvent, "record reference \(self): the \(part) is empty")
             }
-            if value.utf8.contains(where: { $0 == 0 || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") }) {
+            if value.utf8.contains(where: {
+                $0 == 0 || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/")
+            }) {
                 throw LedgerError(
                     .invalidEvent,
                     "record reference \(self): the \(part) may not contain ':', '/' or NUL")

@@ -35,7 +35,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         text += "T" + Self.pad(secondOfDay / 3600, 2) + ":" + Self.pad(secondOfDay / 60 % 60, 2)
         text += ":" + Self.pad(secondOfDay % 60, 2)
         if fraction != 0 {
-            text += fraction % 1000 == 0 ? "." + Self.pad(fraction / 1000, 3) : "." + Self.pad(fraction, 6)
+            text +=
+                fraction % 1000 == 0
+                ? "." + Self.pad(fraction / 1000, 3) : "." + Self.pad(fraction, 6)
         }
         return text + "Z"
     }
@@ -91,7 +93,9 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         var offsetSeconds: Int64 = 0
         if expect("Zz") {
             offsetSeconds = 0
-        } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+        } else if index < bytes.count,
+            bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+        {
             let sign: Int64 = bytes[index] == UInt8(ascii: "-") ? -1 : 1
             index += 1
             guard let offsetHours = number(2), expect(":"), let offsetMinutes = number(2),

@@ -124,14 +124,10 @@ extension Value {
             let count = try reader.readLength("object member count")
             var members: [ValueObject.Element] = []
             members.reserveCapacity(count)
+            var previousKey: Range<Int>?
             for _ in 0..<count {
-                let keyOffset = reader.offset
-                let key = try reader.readString("object key")
-                if let previous = members.last, ValueObject.compare(previous.key, key) >= 0 {
-                    throw DecodingFailure(
-                        offset: keyOffset,
-                        reason: "object key \"\(key)\" does not sort after \"\(previous.key)\"")
-                }
+                let (key, keyBytes) = try reader.readString("object key", after: previousKey)
+                previousKey = keyBytes
                 members.append((key: key, value: try Value(from: &reader, depth: depth + 1)))
             }
             self = .object(ValueObject(sortedMembers: members))

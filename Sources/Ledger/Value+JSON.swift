@@ -348,12 +348,14 @@ private struct JSONParser {
                 guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
                     bytes[offset + 1] == UInt8(ascii: "u")
                 else {
-                    throw error("a high surrogate \\u escape must be followed by a low one", at: start)
+                    throw error(
+                        "a high surrogate \\u escape must be followed by a low one", at: start)
                 }
                 offset += 2
                 let second = try parseHex4()
                 guard (0xDC00..<0xE000).contains(second) else {
-                    throw error("a high surrogate \\u escape must be followed by a low one", at: start)
+                    throw error(
+                        "a high surrogate \\u escape must be followed by a low one", at: start)
                 }
                 return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
             }
@@ -362,7 +364,8 @@ private struct JSONParser {
             }
             return scalar
         default:
-            throw error("unknown escape '\\\(Character(UnicodeScalar(byte)))' in a string", at: start)
+            throw error(
+                "unknown escape '\\\(Character(UnicodeScalar(byte)))' in a string", at: start)
         }
     }
 
@@ -402,21 +405,26 @@ private struct JSONParser {
             offset += 1
             try skipDigits()
         }
-        if offset < bytes.count && (bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E")) {
+        if offset < bytes.count
+            && (bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E"))
+        {
             isInteger = false
             offset += 1
-            if offset < bytes.count && (bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-")) {
+            if offset < bytes.count
+                && (bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-"))
+            {
                 offset += 1
             }
             try skipDigits()
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        let text = String(
+            decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
         if isInteger, let integer = Int64(text) {
             return .integer(integer)
         }
         guard let decimal = DecimalNumber(Substring(text)) else {
             throw error(
-                "the number \(text) cannot be kept exactly (at most 18 significant digits "
+                "the number \(text) cannot be kept exactly (a significand within 64 bits "
                     + "and exponents within ±\(DecimalNumber.exponentLimit))", at: start)
         }
         return .decimal(decimal)
@@ -424,7 +432,9 @@ private struct JSONParser {
 
     private mutating func skipDigits() throws(JSONError) {
         let start = offset
-        while offset < bytes.count && bytes[offset] >= UInt8(ascii: "0") && bytes[offset] <= UInt8(ascii: "9") {
+        while offset < bytes.count && bytes[offset] >= UInt8(ascii: "0")
+            && bytes[offset] <= UInt8(ascii: "9")
+        {
             offset += 1
         }
         if offset == start {

@@ -91,7 +91,8 @@ struct Arguments {
                 value = words[index]
                 index += 1
             } else {
-                throw UsageError(message: "'--\(name)' needs a value: --\(name) \(valueName)", command: command)
+                throw UsageError(
+                    message: "'--\(name)' needs a value: --\(name) \(valueName)", command: command)
             }
             if !spec.repeatable && values[name] != nil {
                 throw UsageError(message: "'--\(name)' is given more than once", command: command)
@@ -113,7 +114,8 @@ struct Arguments {
     }
 
     /// The value of `name` parsed by `parse`, or `nil` when the option is absent.
-    func value<T>(_ name: String, as what: String, _ parse: (String) -> T?) throws(UsageError) -> T? {
+    func value<T>(_ name: String, as what: String, _ parse: (String) -> T?) throws(UsageError) -> T?
+    {
         guard let text = value(name) else {
             return nil
         }

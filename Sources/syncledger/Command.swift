@@ -30,12 +30,14 @@ extension Command {
             text += "\n\(discussion)\n"
         }
         text += "\nOptions:\n"
-        let rows = options.map { spec in
-            ("--\(spec.name)" + (spec.valueName.map { " \($0)" } ?? ""), spec.help)
-        } + [("--help", "Show this help.")]
+        let rows =
+            options.map { spec in
+                ("--\(spec.name)" + (spec.valueName.map { " \($0)" } ?? ""), spec.help)
+            } + [("--help", "Show this help.")]
         let width = rows.map(\.0.count).max() ?? 0
         for (left, right) in rows {
-            text += "  " + left.padding(toLength: width + 2, withPad: " ", startingAt: 0) + right + "\n"
+            text +=
+                "  " + left.padding(toLength: width + 2, withPad: " ", startingAt: 0) + right + "\n"
         }
         return text
     }

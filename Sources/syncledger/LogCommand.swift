@@ -60,16 +60,24 @@ struct LogCommand: Command {
             }
         }
         self.kinds = kinds
-        from = try arguments.value("from", as: "a position such as 1") { UInt64($0).map { SequenceNumber($0) } }
-        to = try arguments.value("to", as: "a position such as 100") { UInt64($0).map { SequenceNumber($0) } }
-        limit = try arguments.value("limit", as: "a positive count") { Int($0).flatMap { $0 > 0 ? $0 : nil } }
+        from = try arguments.value("from", as: "a position such as 1") {
+            UInt64($0).map { SequenceNumber($0) }
+        }
+        to = try arguments.value("to", as: "a position such as 100") {
+            UInt64($0).map { SequenceNumber($0) }
+        }
+        limit =
+            try arguments.value("limit", as: "a positive count") {
+                Int($0).flatMap { $0 > 0 ? $0 : nil }
+            }
             ?? .max
         reverse = arguments.flag("reverse")
         follow = arguments.flag("follow")
         json = arguments.flag("json")
         full = arguments.flag("full")
         if follow && reverse {
-            throw UsageError(message: "--follow and --reverse cannot be combined", command: Self.name)
+            throw UsageError(
+                message: "--follow and --reverse cannot be combined", command: Self.name)
         }
     }
 

@@ -48,7 +48,8 @@ struct StatsCommand: Command {
             return ExitStatus.success
         }
 
-        let byKind = kinds.isEmpty
+        let byKind =
+            kinds.isEmpty
             ? "none" : kinds.map { "\($0.key) \(Self.grouped($0.value))" }.joined(separator: ", ")
         Output.line("ledger         \(log.path) (format \(statistics.formatVersion))")
         Output.line("events         \(Self.grouped(statistics.eventCount))")
@@ -57,7 +58,8 @@ struct StatsCommand: Command {
         Output.line("by kind        \(byKind)")
         Output.line(
             "size           \(Self.bytes(statistics.fileBytes)) on disk, "
-                + "\(Self.bytes(statistics.usedBytes)) in use, map \(Self.bytes(statistics.mapBytes))")
+                + "\(Self.bytes(statistics.usedBytes)) in use, map \(Self.bytes(statistics.mapBytes))"
+        )
         return ExitStatus.success
     }
 

@@ -25,7 +25,10 @@ import Testing
                 try transaction.put(Array("two".utf8), forKey: [2], in: items)
             }
             let read = try environment.read { transaction in
-                (try transaction.value(forKey: [1], in: items), try transaction.value(forKey: [2], in: items))
+                (
+                    try transaction.value(forKey: [1], in: items),
+                    try transaction.value(forKey: [2], in: items)
+                )
             }
             #expect(read.0 == Array("one".utf8))
             #expect(read.1 == Array("two".utf8))
@@ -141,7 +144,8 @@ import Testing
             for batch in 0..<16 {
                 try environment.write { transaction in
                     for index in 0..<256 {
-                        let key = withUnsafeBytes(of: UInt32(batch * 256 + index).bigEndian, Array.init)
+                        let key = withUnsafeBytes(
+                            of: UInt32(batch * 256 + index).bigEndian, Array.init)
                         try transaction.put(value, forKey: key, in: items)
                     }
                 }
@@ -164,7 +168,9 @@ import Testing
                     group.addTask {
                         var reads = 0
                         while !done.isSet {
-                            let value = try environment.read { try $0.value(forKey: [0, 0, 0, 0], in: items) }
+                            let value = try environment.read {
+                                try $0.value(forKey: [0, 0, 0, 0], in: items)
+                            }
                             #expect(value == [1])
                             reads += 1
                             // The pool may have as few threads as cores: let the writer run.
@@ -224,7 +230,8 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         let noise = (0..<65_536).map { _ in UInt8.random(in: 0...255, using: &generator) }
         #expect(
-            FileManager.default.createFile(atPath: directory.path + "/data.mdb", contents: Data(noise)))
+            FileManager.default.createFile(
+                atPath: directory.path + "/data.mdb", contents: Data(noise)))
         let error = #expect(throws: LMDBError.self) {
             _ = try Environment(path: directory.path)
         }

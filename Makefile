@@ -1,0 +1,37 @@
+# SyncLedger: the two commands that matter are `make demo` and `make test`; both install what
+# they need first.
+
+SWIFT ?= swift
+CASE ?=
+# Debian packages the build and the tests need: the C libraries, pkg-config to find them, and
+# Python's LMDB binding for the test that decodes a ledger independently.
+DEBIAN_PACKAGES = liblmdb-dev pkg-config python3 python3-lmdb util-linux
+
+.PHONY: deps build demo test bench lint format clean
+
+deps:
+	@bash scripts/install-deps.sh $(DEBIAN_PACKAGES)
+
+build: deps
+	$(SWIFT) build
+
+demo: deps
+	$(SWIFT) build --product syncledger
+	@bash scripts/demo.sh "$$($(SWIFT) build --show-bin-path)/syncledger"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release --product syncledger-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/syncledger-bench" $(CASE)
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Benchmarks
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests Benchmarks
+
+clean:
+	rm -rf .build
