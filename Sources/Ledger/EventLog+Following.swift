@@ -40,6 +40,7 @@ public struct EventFollower: AsyncSequence, Sendable {
                 page = try log.read(from: position.next, limit: 1024)
                 index = 0
                 if page.isEmpty {
+                    // Limitation: another process's commits are noticed by this poll alone.
                     await log.commits.wait(after: position, timeout: log.followPollInterval)
                 }
             }
