@@ -111,19 +111,14 @@ public struct Event: Sendable, Hashable {
         causation: [EventID],
         body: Value
     ) {
-        self.sequence = sequence
-        self.id = id
-        self.kind = kind
-        self.record = record
-        self.streamVersion = streamVersion
-        self.recordedAt = recordedAt
-        self.upstreamAt = upstreamAt
-        self.causation = causation
-        self.encodedBody = EncodedValue(body)
+        self.init(
+            sequence: sequence, id: id, kind: kind, record: record, streamVersion: streamVersion,
+            recordedAt: recordedAt, upstreamAt: upstreamAt, causation: causation,
+            encodedBody: EncodedValue(body))
     }
 
-    /// Creates an event from its decoded envelope and its validated body bytes.
-    init(
+    /// Creates an event from its envelope and its body's canonical bytes.
+    public init(
         sequence: SequenceNumber, id: EventID, kind: EventKind, record: RecordReference?,
         streamVersion: UInt64, recordedAt: Timestamp, upstreamAt: Timestamp?,
         causation: [EventID], encodedBody: EncodedValue
