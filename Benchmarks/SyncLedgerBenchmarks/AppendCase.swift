@@ -159,29 +159,28 @@ enum AppendCase {
     /// event's envelope and validates its body, and returns the event count and the number
     /// of body members, read from each validated body.
     private static func scanDecoding(_ log: EventLog) throws -> (events: Int, members: Int) {
-        var events = 0
-        var members = 0
-        try log.scan(from: SequenceNumber(1)) { result in
-            let event = try result.get()
-            events += 1
-            members += event.encodedBody.count ?? 0
-            return true
-        }
-        return (events, members)
+        try scan(log) { $0.encodedBody.count ?? 0 }
     }
 
     /// Reads the whole log as ``scanDecoding(_:)`` does, and also builds every body as a
     /// ``Value`` tree, which is what a reader that needs every field pays.
     private static func scanBuildingBodies(_ log: EventLog) throws -> (events: Int, members: Int) {
+        try scan(log) { $0.body.objectValue?.count ?? 0 }
+    }
+
+    /// Scans the whole log, counting events and the body members `members` finds in each.
+    private static func scan(
+        _ log: EventLog, members: (Event) -> Int
+    ) throws -> (events: Int, members: Int) {
         var events = 0
-        var members = 0
+        var total = 0
         try log.scan(from: SequenceNumber(1)) { result in
             let event = try result.get()
             events += 1
-            members += event.body.objectValue?.count ?? 0
+            total += members(event)
             return true
         }
-        return (events, members)
+        return (events, total)
     }
 
     /// Makes the same puts as the ledger on liblmdb directly, then scans `events` raw.
