@@ -148,7 +148,13 @@ final class RawEnvironment: @unchecked Sendable {
 
     /// Reads every entry of `events` with a cursor, touching each key and value without
     /// decoding: returns the entry count, the total value bytes and a checksum of first bytes.
-    func scanEvents() throws -> (count: Int, valueBytes: Int, checksum: UInt64) {
+    ///
+    /// With `copyingValues`, each value is also copied out into an array of its own, as any
+    /// reader that keeps the bytes past the transaction must; the checksum then takes the last
+    /// byte of each copy.
+    func scanEvents(copyingValues: Bool = false) throws -> (
+        count: Int, valueBytes: Int, checksum: UInt64
+    ) {
         var transaction: OpaquePointer?
         try checkLMDB(
             mdb_txn_begin(handle, nil, UInt32(MDB_RDONLY), &transaction), "mdb_txn_begin")
@@ -172,7 +178,8 @@ final class RawEnvironment: @unchecked Sendable {
             count += 1
             valueBytes += value.mv_size
             let keyByte = key.mv_data.load(fromByteOffset: key.mv_size - 1, as: UInt8.self)
-            let valueByte = value.mv_data.load(as: UInt8.self)
+            let bytes = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
+            let valueByte = copyingValues ? Array(bytes).last ?? 0 : bytes.first ?? 0
             checksum &+= UInt64(keyByte) &+ UInt64(valueByte)
             operation = MDB_NEXT
         }
