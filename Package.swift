@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LMDB", targets: ["LMDB"]),
+        .library(name: "Reconcile", targets: ["Reconcile"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -17,7 +18,8 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Ledger", dependencies: ["LMDB"]),
-        .executableTarget(name: "syncledger", dependencies: ["Ledger"]),
+        .target(name: "Reconcile", dependencies: ["Ledger"]),
+        .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: ["Ledger", "LMDB", "CLMDB"],
@@ -25,6 +27,7 @@ let package = Package(
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Ledger"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]

@@ -126,7 +126,8 @@ public final class EventLog: Sendable {
         }
     }
 
-    private static func makeDirectories(_ directory: String) throws {
+    /// Creates `directory` and its missing parents.
+    static func makeDirectories(_ directory: String) throws {
         var path = directory.hasPrefix("/") ? "" : "."
         for component in directory.split(separator: "/") {
             path += "/" + component

@@ -30,6 +30,9 @@ public struct LedgerError: Error, Sendable, CustomStringConvertible {
         public static let invalidEvent = Code(name: "invalidEvent")
         /// The ledger has been closed.
         public static let closed = Code(name: "closed")
+        /// A projection store belongs to another projection, or a projection could not apply
+        /// an event.
+        public static let projection = Code(name: "projection")
         /// The storage engine failed in a way not listed above.
         public static let storage = Code(name: "storage")
 

@@ -140,7 +140,9 @@ extension Value: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral,
 ///
 /// Keeping members sorted makes the encoding canonical and iteration deterministic; lookups
 /// are binary searches.
-public struct ValueObject: Sendable, Hashable, RandomAccessCollection {
+public struct ValueObject: Sendable, Hashable, RandomAccessCollection,
+    ExpressibleByDictionaryLiteral
+{
     /// One member: a key and its value.
     public typealias Element = (key: String, value: Value)
 
@@ -170,6 +172,11 @@ public struct ValueObject: Sendable, Hashable, RandomAccessCollection {
             }
         }
         self.members = unique
+    }
+
+    /// Creates an object from a literal; a repeated key keeps its last value.
+    public init(dictionaryLiteral elements: (String, Value)...) {
+        self.init(elements)
     }
 
     /// Creates an object from a dictionary.

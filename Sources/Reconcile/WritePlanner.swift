@@ -1,0 +1,167 @@
+import Ledger
+
+/// One write that would bring a record to what its pair wants it to hold.
+public struct PlannedWrite: Sendable, Hashable, CustomStringConvertible {
+    /// For an update, the record to write; for a create, the source record whose counterpart
+    /// is created.
+    public var record: RecordReference
+    /// What to write and why; its ``WriteIntent/event(_:causation:id:)`` is the intent to
+    /// append before writing.
+    public var intent: WriteIntent
+
+    public var description: String {
+        let fields = intent.fields.map { "\($0.key)=\($0.value.json)" }.joined(separator: " ")
+        switch intent.operation {
+        case .update: return "update \(record): \(fields)"
+        case .create: return "create in \(intent.target!) for \(record): \(fields)"
+        }
+    }
+}
+
+/// Turns the sync projection into the writes that would bring every destination to its
+/// desired state: a create for a record without a counterpart, an update of only the fields
+/// that differ, or nothing.
+///
+/// Pure: a function of the projection's tables alone. A field already written and awaiting its
+/// echo is not written again, and neither is a create already intended.
+public enum WritePlanner {
+    /// Every write the configuration in force calls for, pair by pair, in key order.
+    public static func plan(in store: ProjectionStore) throws -> [PlannedWrite] {
+        try store.read { tables in
+            try plan(in: tables)
+        }
+    }
+
+    /// Every write the configuration in force calls for, in `tables`.
+    public static func plan(in tables: borrowing ProjectionTables) throws -> [PlannedWrite] {
+        let sync = try SyncTables(tables)
+        guard let configuration = try sync.configuration(in: tables)?.configuration else {
+            return []
+        }
+        var writes: [PlannedWrite] = []
+        for pair in configuration.pairs {
+            var lefts: [RecordReference] = []
+            try tables.forEach(in: sync.pairs, withPrefix: Array(pair.name.utf8) + [0]) {
+                key, _ in
+                let text = String(decoding: key.dropFirst(pair.name.utf8.count + 1), as: UTF8.self)
+                if let left = RecordReference(text) {
+                    lefts.append(left)
+                }
+                return true
+            }
+            for left in lefts {
+                writes += try updates(pair: pair, left: left, sync: sync, tables: tables)
+            }
+            for side in Side.allCases where pair.creates(from: side) {
+                writes += try creates(pair: pair, from: side, sync: sync, tables: tables)
+            }
+        }
+        return writes
+    }
+
+    /// The updates one linked pair of records needs: at most one per side.
+    public static func updates(
+        pair: SyncPair, left: RecordReference, in tables: borrowing ProjectionTables
+    ) throws -> [PlannedWrite] {
+        try updates(pair: pair, left: left, sync: try SyncTables(tables), tables: tables)
+    }
+
+    static func updates(
+        pair: SyncPair, left: RecordReference, sync: SyncTables,
+        tables: borrowing ProjectionTables
+    ) throws -> [PlannedWrite] {
+        guard
+            let right = try sync.counterpart(of: left, on: .left, in: pair.name, tables: tables)
+        else {
+            return []
+        }
+        let fields = try sync.pairState(pair: pair.name, left: left, in: tables)
+        var writes: [PlannedWrite] = []
+        for side in Side.allCases {
+            let destination = side == .left ? left : right
+            let state = try sync.record(destination, in: tables) ?? RecordState()
+            if state.isDeleted {
+                continue
+            }
+            var values = ValueObject()
+            var decisions: [String: WriteIntent.Decision] = [:]
+            for mapping in pair.fields {
+                guard let desired = fields[mapping.left]?.desired[side] else {
+                    continue
+                }
+                let name = mapping.field(on: side)
+                let current = state.fields[name]
+                if EchoRule.matches(current?.value, desired.value) {
+                    continue
+                }
+                if let written = current?.written, written.isOpen,
+                    EchoRule.matches(written.value, desired.value)
+                {
+                    continue
+                }
+                values[name] = desired.value
+                decisions[name] = WriteIntent.Decision(rule: desired.rule, basis: desired.basis)
+            }
+            guard !values.isEmpty else {
+                continue
+            }
+            let basis = decisions.values.map(\.basis).max()!
+            writes.append(
+                PlannedWrite(
+                    record: destination,
+                    intent: WriteIntent(
+                        pair: pair.name, operation: .update, fields: values,
+                        idempotencyKey: "syncledger:\(pair.name):\(destination):\(basis)",
+                        decisions: decisions)))
+        }
+        return writes
+    }
+
+    /// The creates the records of `side` need: one per live record without a counterpart and
+    /// without a create already intended.
+    static func creates(
+        pair: SyncPair, from side: Side, sync: SyncTables, tables: borrowing ProjectionTables
+    ) throws -> [PlannedWrite] {
+        let source = pair.records(on: side)
+        var candidates: [(RecordReference, RecordState)] = []
+        try tables.forEach(in: sync.records, withPrefix: Array("\(source)/".utf8)) { key, value in
+            guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
+                throw LedgerError(.corrupt, "a stored record key is not a reference")
+            }
+            let state = try RecordState(stored: try Value(encoded: Array(value)))
+            if !state.isDeleted, state.fields.values.contains(where: { $0.setBy != .zero }) {
+                candidates.append((record, state))
+            }
+            return true
+        }
+        var writes: [PlannedWrite] = []
+        for (record, state) in candidates {
+            let linked = try sync.counterpart(of: record, on: side, in: pair.name, tables: tables)
+            let pending = try tables.withValue(
+                in: sync.links, forKey: SyncTables.createKey(pair: pair.name, record)
+            ) { _ in true }
+            guard linked == nil, pending == nil else {
+                continue
+            }
+            var values = ValueObject()
+            var decisions: [String: WriteIntent.Decision] = [:]
+            for mapping in pair.fields {
+                guard let field = state.fields[mapping.field(on: side)], let value = field.value
+                else {
+                    continue
+                }
+                let name = mapping.field(on: side.opposite)
+                values[name] = mapping.carry(value, from: side)
+                decisions[name] = WriteIntent.Decision(rule: mapping.authority, basis: field.setBy)
+            }
+            writes.append(
+                PlannedWrite(
+                    record: record,
+                    intent: WriteIntent(
+                        pair: pair.name, operation: .create, fields: values,
+                        idempotencyKey: "syncledger:\(pair.name):create:\(record)",
+                        decisions: decisions, target: pair.records(on: side.opposite))))
+        }
+        return writes
+    }
+}
