@@ -24,11 +24,13 @@ public struct PairFieldState: Sendable, Hashable {
 
     /// Both sides changed the field since they last agreed.
     public struct Conflict: Sendable, Hashable {
-        /// The left side's value and the event that set it.
+        /// The left side's value.
         public var left: Value?
+        /// The event that set the left side's value.
         public var leftSetBy: SequenceNumber
-        /// The right side's value and the event that set it.
+        /// The right side's value.
         public var right: Value?
+        /// The event that set the right side's value.
         public var rightSetBy: SequenceNumber
         /// The rule that decided.
         public var rule: AuthorityRule

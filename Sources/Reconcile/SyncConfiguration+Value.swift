@@ -8,6 +8,7 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     /// What is wrong there.
     public let reason: String
 
+    /// `path: reason`.
     public var description: String { "\(path): \(reason)" }
 }
 

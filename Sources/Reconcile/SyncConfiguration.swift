@@ -190,10 +190,12 @@ public struct ValueMap: Sendable, Hashable {
         return to[index]
     }
 
+    /// Whether two maps list the same pairs in the same order.
     public static func == (lhs: ValueMap, rhs: ValueMap) -> Bool {
         lhs.leftValues == rhs.leftValues && lhs.rightValues == rhs.rightValues
     }
 
+    /// Hashes the pairs.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(leftValues)
         hasher.combine(rightValues)

@@ -12,12 +12,15 @@ import Ledger
 /// - `pairs`: pair, NUL, left reference → the state of each mapped field (``PairFieldState``);
 /// - `intents`: the intent's position (8 bytes, big-endian) → the intent and its outcome.
 public struct SyncProjection: Projection {
+    /// The fold's name and version.
     public let identity = "syncledger.sync/1"
+    /// The tables listed above.
     public let tableNames = ["config", "records", "links", "pairs", "intents"]
 
     /// Creates the projection.
     public init() {}
 
+    /// Applies each event by kind; kinds that project nothing here are passed over.
     public func apply(_ events: [Event], to tables: borrowing ProjectionTables) throws {
         let store = try SyncTables(tables)
         var configuration = try store.configuration(in: tables)?.configuration

@@ -9,6 +9,7 @@ public struct PlannedWrite: Sendable, Hashable, CustomStringConvertible {
     /// append before writing.
     public var intent: WriteIntent
 
+    /// The write in a line: what, where, which fields.
     public var description: String {
         let fields = intent.fields.map { "\($0.key)=\($0.value.json)" }.joined(separator: " ")
         switch intent.operation {

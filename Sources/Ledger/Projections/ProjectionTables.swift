@@ -6,6 +6,7 @@ public struct ProjectionTable: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     let database: Database
 
+    /// The name.
     public var description: String { name }
 }
 
