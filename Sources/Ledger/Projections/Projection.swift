@@ -43,8 +43,8 @@ public struct Projector<P: Projection>: Sendable {
     /// given, and returns the new checkpoint. `progress` hears the checkpoint after each batch.
     ///
     /// An event that does not decode stops the catch-up with ``LedgerError/Code/corrupt``
-    /// naming it, and the store stays at the last event before it: a projection never skips
-    /// what it cannot read.
+    /// naming it, and the store keeps the checkpoint it had before the batch that holds it: a
+    /// projection never skips what it cannot read.
     @discardableResult
     public func catchUp(
         until limit: SequenceNumber? = nil,
