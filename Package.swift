@@ -16,8 +16,13 @@ let package = Package(
             pkgConfig: "lmdb",
             providers: [.apt(["liblmdb-dev"])]
         ),
+        .systemLibrary(
+            name: "CCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
-        .target(name: "Ledger", dependencies: ["LMDB"]),
+        .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
         .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
         .executableTarget(

@@ -103,6 +103,31 @@ extension EventLog {
         }
     }
 
+    /// The last event recorded at or before `time`, or ``SequenceNumber/zero`` when the log
+    /// holds none that early.
+    ///
+    /// Recorded times never go backwards along the log, so this is a binary search: about
+    /// forty reads on a log of a trillion events.
+    public func lastSequence(recordedAtOrBefore time: Timestamp) throws -> SequenceNumber {
+        try store.read { transaction in
+            var low: UInt64 = 0
+            var high = try store.lastSequence(in: transaction).rawValue
+            while low < high {
+                let middle = low + (high - low + 1) / 2
+                guard let event = try store.event(at: SequenceNumber(middle), in: transaction)
+                else {
+                    throw LedgerError(.corrupt, "the log has no event \(middle) before its last")
+                }
+                if event.recordedAt <= time {
+                    low = middle
+                } else {
+                    high = middle - 1
+                }
+            }
+            return SequenceNumber(low)
+        }
+    }
+
     /// The events of one record, oldest first, from stream version `fromVersion` (1 is the
     /// record's first event), at most `limit`.
     public func stream(

@@ -17,8 +17,13 @@ public struct SyncProjection: Projection {
     /// The tables listed above.
     public let tableNames = ["config", "records", "links", "pairs", "intents"]
 
-    /// Creates the projection.
-    public init() {}
+    /// When set, every write intent is compared with today's plan before it is applied.
+    public let planCheck: PlanCheck?
+
+    /// Creates the projection; with `planCheck`, as a replay that checks plans.
+    public init(planCheck: PlanCheck? = nil) {
+        self.planCheck = planCheck
+    }
 
     /// Applies each event by kind; kinds that project nothing here are passed over.
     public func apply(_ events: [Event], to tables: borrowing ProjectionTables) throws {
@@ -35,6 +40,7 @@ public struct SyncProjection: Projection {
             case .linked, .unlinked:
                 try store.changeLink(event, configuration: configuration, in: tables)
             case .writeIntended:
+                try planCheck?.check(event, configuration: configuration, tables: tables)
                 try store.intend(event, in: tables)
             case .writeSucceeded, .writeFailed:
                 try store.conclude(event, in: tables)

@@ -135,34 +135,53 @@ public enum WritePlanner {
             }
             return true
         }
-        var writes: [PlannedWrite] = []
-        for (record, state) in candidates {
-            let linked = try sync.counterpart(of: record, on: side, in: pair.name, tables: tables)
-            let pending = try tables.withValue(
-                in: sync.links, forKey: SyncTables.createKey(pair: pair.name, record)
-            ) { _ in true }
-            guard linked == nil, pending == nil else {
+        return try candidates.compactMap { record, state in
+            try create(
+                pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
+        }
+    }
+
+    /// The create `record` (on `side`) needs, if any: none when it is deleted, linked, or
+    /// has a create intended already.
+    public static func create(
+        pair: SyncPair, for record: RecordReference, in tables: borrowing ProjectionTables
+    ) throws -> PlannedWrite? {
+        let sync = try SyncTables(tables)
+        guard let side = pair.side(of: record), pair.creates(from: side),
+            let state = try sync.record(record, in: tables), !state.isDeleted
+        else {
+            return nil
+        }
+        return try create(
+            pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
+    }
+
+    static func create(
+        pair: SyncPair, from side: Side, for record: RecordReference, state: RecordState,
+        sync: SyncTables, tables: borrowing ProjectionTables
+    ) throws -> PlannedWrite? {
+        let linked = try sync.counterpart(of: record, on: side, in: pair.name, tables: tables)
+        let pending = try tables.withValue(
+            in: sync.links, forKey: SyncTables.createKey(pair: pair.name, record)
+        ) { _ in true }
+        guard linked == nil, pending == nil else {
+            return nil
+        }
+        var values = ValueObject()
+        var decisions: [String: WriteIntent.Decision] = [:]
+        for mapping in pair.fields {
+            guard let field = state.fields[mapping.field(on: side)], let value = field.value else {
                 continue
             }
-            var values = ValueObject()
-            var decisions: [String: WriteIntent.Decision] = [:]
-            for mapping in pair.fields {
-                guard let field = state.fields[mapping.field(on: side)], let value = field.value
-                else {
-                    continue
-                }
-                let name = mapping.field(on: side.opposite)
-                values[name] = mapping.carry(value, from: side)
-                decisions[name] = WriteIntent.Decision(rule: mapping.authority, basis: field.setBy)
-            }
-            writes.append(
-                PlannedWrite(
-                    record: record,
-                    intent: WriteIntent(
-                        pair: pair.name, operation: .create, fields: values,
-                        idempotencyKey: "syncledger:\(pair.name):create:\(record)",
-                        decisions: decisions, target: pair.records(on: side.opposite))))
+            let name = mapping.field(on: side.opposite)
+            values[name] = mapping.carry(value, from: side)
+            decisions[name] = WriteIntent.Decision(rule: mapping.authority, basis: field.setBy)
         }
-        return writes
+        return PlannedWrite(
+            record: record,
+            intent: WriteIntent(
+                pair: pair.name, operation: .create, fields: values,
+                idempotencyKey: "syncledger:\(pair.name):create:\(record)",
+                decisions: decisions, target: pair.records(on: side.opposite)))
     }
 }

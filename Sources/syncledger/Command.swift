@@ -92,6 +92,23 @@ enum Output {
         writeAll(Array((text + "\n").utf8), to: STDERR_FILENO)
     }
 
+    /// Whether standard error is a terminal, where progress can be redrawn in place.
+    static let showsProgress: Bool = isatty(STDERR_FILENO) == 1
+
+    /// Redraws a progress line on standard error when it is a terminal; `done` ends the line.
+    static func progress(_ text: String, done: Bool = false) {
+        guard showsProgress else {
+            return
+        }
+        writeAll(Array(("\r\u{1B}[K" + text + (done ? "\n" : "")).utf8), to: STDERR_FILENO)
+    }
+
+    /// Writes a note to standard error: something the user should know that is not a failure.
+    static func note(_ text: String) {
+        flush()
+        writeAll(Array(("syncledger: " + text + "\n").utf8), to: STDERR_FILENO)
+    }
+
     static func styled(_ text: String, _ code: String) -> String {
         usesColor ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text
     }

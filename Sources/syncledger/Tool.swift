@@ -8,6 +8,10 @@ enum Tool {
         AppendCommand.self,
         LogCommand.self,
         StatsCommand.self,
+        ShowCommand.self,
+        WhyCommand.self,
+        PlanCommand.self,
+        ReplayCommand.self,
     ]
 
     static func overview() -> String {

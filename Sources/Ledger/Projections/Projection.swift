@@ -59,10 +59,11 @@ public struct Projector<P: Projection>: Sendable {
             guard let last = events.last?.sequence else {
                 break
             }
-            try store.write(advancingTo: last) { tables in
+            let applied = try store.write(advancingFrom: checkpoint, to: last) { tables in
                 try projection.apply(events, to: tables)
             }
-            checkpoint = last
+            // Another process may keep the same store; when it moved first, go on from there.
+            checkpoint = applied == nil ? try store.checkpoint() : last
             progress(checkpoint)
         }
         return checkpoint

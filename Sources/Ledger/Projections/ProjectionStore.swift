@@ -119,29 +119,31 @@ public final class ProjectionStore: Sendable {
         }
     }
 
-    /// Runs `body` in a write transaction that also moves the checkpoint to `checkpoint`, and
-    /// commits both durably together.
+    /// Runs `body` in a write transaction that moves the checkpoint from `start` to `end`, and
+    /// commits both durably together. Returns `nil`, without running `body`, when the store is
+    /// no longer at `start`: another process applied those events first.
     ///
     /// `body` may run more than once (when the map grows, the transaction starts over), so it
-    /// must change nothing but the tables. Throws ``LedgerError/Code/projection`` when
-    /// `checkpoint` is behind the stored one: a store never moves backwards.
+    /// must change nothing but the tables. Throws ``LedgerError/Code/projection`` when `end`
+    /// is before `start`: a store never moves backwards.
     public func write<R>(
-        advancingTo checkpoint: SequenceNumber, _ body: (borrowing ProjectionTables) throws -> R
-    ) throws -> R {
-        try storage {
-            try environment.write { transaction in
-                let current = try Self.checkpoint(in: transaction, meta: meta)
-                guard checkpoint >= current else {
-                    throw LedgerError(
-                        .projection,
-                        "the projection store at \(path) is at \(current); it cannot move back "
-                            + "to \(checkpoint)")
+        advancingFrom start: SequenceNumber, to end: SequenceNumber,
+        _ body: (borrowing ProjectionTables) throws -> R
+    ) throws -> R? {
+        guard end >= start else {
+            throw LedgerError(
+                .projection,
+                "the projection store at \(path) cannot move back from \(start) to \(end)")
+        }
+        return try storage {
+            try environment.write { transaction -> R? in
+                guard try Self.checkpoint(in: transaction, meta: meta) == start else {
+                    return nil
                 }
                 let result = try withUnsafePointer(to: transaction) { pointer in
                     try body(ProjectionTables(pointer, tables: tables, path: path))
                 }
-                try transaction.put(
-                    EventCodec.key(checkpoint), forKey: Self.checkpointKey, in: meta)
+                try transaction.put(EventCodec.key(end), forKey: Self.checkpointKey, in: meta)
                 return result
             }
         }
@@ -197,5 +199,56 @@ public final class ProjectionStore: Sendable {
         } catch let error as LMDBError {
             throw LedgerError.storage(error, path: path)
         }
+    }
+}
+
+extension ProjectionStore {
+    /// The projection digest: SHA-256 over every entry ``forEachEntry(_:)`` visits, each as the
+    /// table name, key and value, every part preceded by its length (4 bytes, big-endian).
+    ///
+    /// Two stores have the same digest exactly when they hold the same state at the same
+    /// checkpoint, whatever order their events were applied in batches.
+    public func digest() throws -> Digest {
+        var hasher = Hasher256()
+        try forEachEntry { table, key, value in
+            hasher.update(length: table.utf8.count)
+            hasher.update(Array(table.utf8))
+            hasher.update(length: key.count)
+            hasher.update(key)
+            hasher.update(length: value.count)
+            hasher.update(value)
+        }
+        return hasher.finish()
+    }
+
+    /// Where this store's state first differs from `other`'s: the table and key of the first
+    /// entry that is missing from one or holds other bytes; `nil` when they are the same.
+    public func firstDifference(from other: ProjectionStore) throws -> (
+        table: String, key: [UInt8]
+    )? {
+        var mine: [(String, [UInt8], [UInt8])] = []
+        try forEachEntry { table, key, value in mine.append((table, Array(key), Array(value))) }
+        var index = 0
+        var difference: (String, [UInt8])?
+        try other.forEachEntry { table, key, value in
+            guard difference == nil else {
+                return
+            }
+            guard index < mine.count else {
+                difference = (table, Array(key))
+                return
+            }
+            let (myTable, myKey, myValue) = mine[index]
+            if myTable != table || !myKey.elementsEqual(key) || !myValue.elementsEqual(value) {
+                // Within one table the smaller key is the one the other store lacks.
+                let theirsFirst = table == myTable && Array(key).lexicographicallyPrecedes(myKey)
+                difference = theirsFirst ? (table, Array(key)) : (myTable, myKey)
+            }
+            index += 1
+        }
+        if difference == nil, index < mine.count {
+            difference = (mine[index].0, mine[index].1)
+        }
+        return difference
     }
 }

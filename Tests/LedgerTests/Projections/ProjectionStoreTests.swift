@@ -139,16 +139,54 @@ struct CountingProjection: Projection {
         }
     }
 
-    @Test func aStoreNeverMovesBack() async throws {
+    @Test func aWriteFromAnotherCheckpointIsNotApplied() async throws {
         try await withTemporaryDirectory { directory in
             let store = try open(directory + "/projection")
             defer { store.close() }
-            try store.write(advancingTo: 5) { _ in }
+            #expect(try store.write(advancingFrom: .zero, to: 5) { _ in true } == true)
+            var ran = false
+            #expect(try store.write(advancingFrom: 3, to: 8) { _ in ran = true } == nil)
+            #expect(!ran)
+            #expect(try store.checkpoint() == 5)
+
             let error = #expect(throws: LedgerError.self) {
-                try store.write(advancingTo: 4) { _ in }
+                try store.write(advancingFrom: 5, to: 4) { _ in }
             }
             #expect(error?.message.contains("cannot move back") == true)
-            #expect(try store.checkpoint() == 5)
+        }
+    }
+
+    @Test func projectorsRacingOnOneStoreApplyEachEventOnce() async throws {
+        try await withLedger { log, path in
+            try await appendTickets(300, to: log)
+            // One store shared by two projectors, as two processes would share its files
+            // (LMDB forbids opening one environment twice in a process).
+            let first = try open(path + "-projection")
+            let second = first
+            defer { first.close() }
+            async let one = Task {
+                try Projector(
+                    log: log, store: first, projection: CountingProjection(), batchSize: 7
+                )
+                .catchUp()
+            }.value
+            async let two = Task {
+                try Projector(
+                    log: log, store: second, projection: CountingProjection(), batchSize: 5
+                )
+                .catchUp()
+            }.value
+            #expect(try await [one, two] == [300, 300])
+            let counts = try first.read { tables in
+                let counts = try tables.table("counts")
+                return try (0..<3).map { record in
+                    try tables.withValue(in: counts, forKey: Array("zendesk:ticket/\(record)".utf8))
+                    {
+                        $0.first
+                    }
+                }
+            }
+            #expect(counts == [100, 100, 100])
         }
     }
 

@@ -1,0 +1,69 @@
+import CCrypto
+
+/// A SHA-256 digest, computed incrementally with OpenSSL's libcrypto.
+public struct Digest: Sendable, Hashable, CustomStringConvertible {
+    /// The 32 bytes.
+    public let bytes: [UInt8]
+
+    /// The digest of `bytes`.
+    public static func sha256(_ bytes: some Collection<UInt8>) -> Digest {
+        var hasher = Hasher256()
+        hasher.update(Array(bytes))
+        return hasher.finish()
+    }
+
+    /// The lower-case hexadecimal form, 64 characters.
+    public var description: String {
+        bytes.map { byte in
+            let digits = Array("0123456789abcdef".utf8)
+            return String(
+                decoding: [digits[Int(byte >> 4)], digits[Int(byte & 0x0f)]], as: UTF8.self)
+        }.joined()
+    }
+}
+
+/// Feeds bytes into a SHA-256 computation; ``finish()`` gives the digest.
+public struct Hasher256: ~Copyable {
+    private let context: OpaquePointer
+
+    /// Starts a computation.
+    public init() {
+        guard let context = EVP_MD_CTX_new(), EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1
+        else {
+            // Only an allocation failure gets here; there is no way on from it.
+            fatalError("libcrypto could not start a SHA-256 computation")
+        }
+        self.context = context
+    }
+
+    deinit {
+        EVP_MD_CTX_free(context)
+    }
+
+    /// Adds `bytes`.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            return
+        }
+        EVP_DigestUpdate(context, base, bytes.count)
+    }
+
+    /// Adds `bytes`.
+    public mutating func update(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { update($0) }
+    }
+
+    /// Adds `value` as 4 big-endian bytes: how lengths enter a digest, so that two different
+    /// sequences of fields never hash the same bytes.
+    public mutating func update(length value: Int) {
+        withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).bigEndian) { update($0) }
+    }
+
+    /// The digest of everything added.
+    public consuming func finish() -> Digest {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        EVP_DigestFinal_ex(context, &output, &length)
+        return Digest(bytes: Array(output.prefix(Int(length))))
+    }
+}
