@@ -27,7 +27,7 @@ let package = Package(
         .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
-            dependencies: ["Ledger", "LMDB", "CLMDB"],
+            dependencies: ["Ledger", "LMDB", "CLMDB", "Reconcile"],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),

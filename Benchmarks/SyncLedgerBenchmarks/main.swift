@@ -12,7 +12,8 @@ struct BenchmarkCase: Sendable {
 
 /// Every case, in the order they run when none is named.
 let benchmarkCases = [
-    BenchmarkCase(name: AppendCase.name, summary: AppendCase.summary, run: AppendCase.run)
+    BenchmarkCase(name: AppendCase.name, summary: AppendCase.summary, run: AppendCase.run),
+    BenchmarkCase(name: ReplayCase.name, summary: ReplayCase.summary, run: ReplayCase.run),
 ]
 
 /// The usage text, listing the cases.

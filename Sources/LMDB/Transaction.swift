@@ -95,20 +95,36 @@ public struct Transaction: ~Copyable {
     /// Calls `body` with the value stored for `key`, or returns `nil` when there is none.
     ///
     /// The buffer points into the map and is valid only inside `body`.
+    @inlinable
     public func withValue<R>(
         forKey key: UnsafeRawBufferPointer,
         in database: Database,
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
+        // Inlined around a call that is not generic: hot lookups pay no generic dispatch.
+        var result: R?
+        try visitValue(forKey: key, in: database) { result = try body($0) }
+        return result
+    }
+
+    /// Calls `body` with the value stored for `key`, if there is one; returns whether there
+    /// was. The buffer points into the map and is valid only inside `body`.
+    @discardableResult
+    public func visitValue(
+        forKey key: UnsafeRawBufferPointer,
+        in database: Database,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
         var keyValue = MDB_val(
             mv_size: key.count, mv_data: UnsafeMutableRawPointer(mutating: key.baseAddress))
         var data = MDB_val()
         let result = mdb_get(pointer, database.handle, &keyValue, &data)
         if result == MDB_NOTFOUND {
-            return nil
+            return false
         }
         try check(result, "mdb_get")
-        return try body(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size))
+        try body(UnsafeRawBufferPointer(start: data.mv_data, count: data.mv_size))
+        return true
     }
 
     /// The value stored for `key`, copied out of the map, or `nil` when there is none.

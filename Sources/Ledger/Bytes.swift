@@ -4,28 +4,33 @@ import Glibc
 ///
 /// Integers are big-endian when fixed-width and unsigned LEB128 when variable-width; the
 /// layouts are in `docs/event-format.md`.
-struct ByteWriter {
-    private(set) var bytes: [UInt8]
+package struct ByteWriter {
+    package private(set) var bytes: [UInt8]
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes = []
         bytes.reserveCapacity(capacity)
     }
 
     /// Empties the buffer, keeping its storage for the next use.
-    mutating func reset() {
+    package mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
     }
 
-    mutating func write(_ byte: UInt8) {
+    package mutating func write(_ byte: UInt8) {
         bytes.append(byte)
     }
 
-    mutating func write(bigEndian value: UInt64) {
+    /// Bytes as they are.
+    package mutating func write(contentsOf other: [UInt8]) {
+        bytes.append(contentsOf: other)
+    }
+
+    package mutating func write(bigEndian value: UInt64) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }
 
-    mutating func write(varint value: UInt64) {
+    package mutating func write(varint value: UInt64) {
         var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
@@ -35,12 +40,12 @@ struct ByteWriter {
     }
 
     /// Zigzag maps signed to unsigned so that small magnitudes stay short: 0, -1, 1, -2 ...
-    mutating func write(zigzag value: Int64) {
+    package mutating func write(zigzag value: Int64) {
         write(varint: UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
 
     /// A string as its UTF-8 byte count, then the bytes.
-    mutating func write(string: String) {
+    package mutating func write(string: String) {
         var string = string
         string.withUTF8 { utf8 in
             write(varint: UInt64(utf8.count))
@@ -48,43 +53,43 @@ struct ByteWriter {
         }
     }
 
-    mutating func write(_ id: EventID) {
+    package mutating func write(_ id: EventID) {
         write(bigEndian: id.high)
         write(bigEndian: id.low)
     }
 }
 
 /// Why bytes could not be decoded, and at which offset.
-struct DecodingFailure: Error, Sendable, CustomStringConvertible {
-    let offset: Int
-    let reason: String
+package struct DecodingFailure: Error, Sendable, CustomStringConvertible {
+    package let offset: Int
+    package let reason: String
 
-    var description: String { "at byte \(offset): \(reason)" }
+    package var description: String { "at byte \(offset): \(reason)" }
 }
 
 /// Reads the ledger's binary forms from a buffer, strictly: every form must be the canonical
 /// one, so that a byte sequence decodes only when re-encoding it gives it back.
-struct ByteReader: ~Copyable {
+package struct ByteReader: ~Copyable {
     private let buffer: UnsafeRawBufferPointer
-    private(set) var offset: Int = 0
+    package private(set) var offset: Int = 0
 
-    init(_ buffer: UnsafeRawBufferPointer) {
+    package init(_ buffer: UnsafeRawBufferPointer) {
         self.buffer = buffer
     }
 
-    var remaining: Int { buffer.count - offset }
+    package var remaining: Int { buffer.count - offset }
 
     /// The whole buffer being read.
-    var contents: UnsafeRawBufferPointer { buffer }
+    package var contents: UnsafeRawBufferPointer { buffer }
 
     /// Moves to `position`, which a caller has checked lies within the buffer.
-    mutating func move(to position: Int) {
+    package mutating func move(to position: Int) {
         offset = position
     }
 
-    var isAtEnd: Bool { offset == buffer.count }
+    package var isAtEnd: Bool { offset == buffer.count }
 
-    func failure(_ reason: String) -> DecodingFailure {
+    package func failure(_ reason: String) -> DecodingFailure {
         DecodingFailure(offset: offset, reason: reason)
     }
 
@@ -96,13 +101,16 @@ struct ByteReader: ~Copyable {
     }
 
     @inline(__always)
-    mutating func readByte(_ what: @autoclosure () -> String) throws(DecodingFailure) -> UInt8 {
+    package mutating func readByte(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> UInt8
+    {
         try need(1, what())
         defer { offset += 1 }
         return buffer[offset]
     }
 
-    mutating func readBigEndianUInt64(_ what: @autoclosure () -> String) throws(DecodingFailure)
+    package mutating func readBigEndianUInt64(_ what: @autoclosure () -> String)
+        throws(DecodingFailure)
         -> UInt64
     {
         try need(8, what())
@@ -111,7 +119,9 @@ struct ByteReader: ~Copyable {
     }
 
     @inline(__always)
-    mutating func readVarint(_ what: @autoclosure () -> String) throws(DecodingFailure) -> UInt64 {
+    package mutating func readVarint(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> UInt64
+    {
         // Most varints in an event are lengths and counts below 128: one byte.
         if offset < buffer.count && buffer[offset] < 0x80 {
             defer { offset += 1 }
@@ -141,13 +151,17 @@ struct ByteReader: ~Copyable {
         }
     }
 
-    mutating func readZigzag(_ what: @autoclosure () -> String) throws(DecodingFailure) -> Int64 {
+    package mutating func readZigzag(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> Int64
+    {
         let raw = try readVarint(what())
         return Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1)
     }
 
     @inline(__always)
-    mutating func readLength(_ what: @autoclosure () -> String) throws(DecodingFailure) -> Int {
+    package mutating func readLength(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> Int
+    {
         let length = try readVarint(what())
         guard length <= UInt64(remaining) else {
             throw failure("\(what()) of \(length) runs past the end (\(remaining) bytes left)")
@@ -156,7 +170,9 @@ struct ByteReader: ~Copyable {
     }
 
     /// Reads a length-prefixed UTF-8 string, refusing invalid UTF-8.
-    mutating func readString(_ what: @autoclosure () -> String) throws(DecodingFailure) -> String {
+    package mutating func readString(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> String
+    {
         let length = try readLength(what())
         let start = offset
         let bytes = UnsafeRawBufferPointer(rebasing: buffer[start..<start + length])
@@ -182,7 +198,7 @@ struct ByteReader: ~Copyable {
     /// Reads a length-prefixed string that must sort strictly after the bytes at `previous`,
     /// comparing in the buffer before any string is made. Returns the string and where its
     /// bytes are, for the next comparison.
-    mutating func readString(
+    package mutating func readString(
         _ what: @autoclosure () -> String, after previous: Range<Int>?
     ) throws(DecodingFailure) -> (String, Range<Int>) {
         let lengthOffset = offset
@@ -212,23 +228,26 @@ struct ByteReader: ~Copyable {
 
     /// Moves past a length-prefixed string without making one, and returns where its bytes
     /// are. The bytes are not checked: use it only on validated values.
-    mutating func skipString(_ what: @autoclosure () -> String) throws(DecodingFailure) -> Range<
-        Int
-    > {
+    package mutating func skipString(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> Range<
+            Int
+        >
+    {
         let length = try readLength(what())
         defer { offset += length }
         return offset..<offset + length
     }
 
     /// Whether the bytes at `range` equal `other`.
-    func bytes(at range: Range<Int>, equal other: UnsafeBufferPointer<UInt8>) -> Bool {
+    package func bytes(at range: Range<Int>, equal other: UnsafeBufferPointer<UInt8>) -> Bool {
         range.count == other.count
             && (other.isEmpty
                 || memcmp(buffer.baseAddress! + range.lowerBound, other.baseAddress!, other.count)
                     == 0)
     }
 
-    mutating func readEventID(_ what: @autoclosure () -> String) throws(DecodingFailure) -> EventID
+    package mutating func readEventID(_ what: @autoclosure () -> String) throws(DecodingFailure)
+        -> EventID
     {
         EventID(high: try readBigEndianUInt64(what()), low: try readBigEndianUInt64(what()))
     }

@@ -58,6 +58,33 @@ public struct EncodedValue: Sendable, Hashable {
         }
     }
 
+    /// The members when the value is an object, each as its key and its value still encoded,
+    /// in key order; `nil` for any other value. Only the object's structure is read.
+    public var members: [(key: String, value: EncodedValue)]? {
+        bytes.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            do {
+                guard try reader.readByte("value tag") == Value.Tag.object.rawValue else {
+                    return nil
+                }
+                let count = try reader.readLength("member count")
+                var members: [(key: String, value: EncodedValue)] = []
+                members.reserveCapacity(count)
+                for _ in 0..<count {
+                    let key = try reader.readString("object key")
+                    let start = reader.offset
+                    try Value.skip(&reader)
+                    let value = EncodedValue(
+                        validated: Array(buffer[start..<reader.offset]))
+                    members.append((key, value))
+                }
+                return members
+            } catch {
+                preconditionFailure("validated bytes failed to decode: \(error)")
+            }
+        }
+    }
+
     /// The member called `key` when the value is an object that has one, decoding that member
     /// alone.
     public subscript(member key: String) -> Value? {

@@ -133,4 +133,32 @@ extension Value {
             self = .object(ValueObject(sortedMembers: members))
         }
     }
+
+    /// Moves past one encoded value by its structure alone, without checking or building
+    /// it: only for bytes already validated.
+    static func skip(_ reader: inout ByteReader) throws(DecodingFailure) {
+        let tag = try reader.readByte("value tag")
+        switch Tag(rawValue: tag) {
+        case .null, .false, .true:
+            break
+        case .integer:
+            _ = try reader.readVarint("integer")
+        case .decimal:
+            _ = try reader.readVarint("decimal significand")
+            _ = try reader.readVarint("decimal exponent")
+        case .string:
+            _ = try reader.skipString("string")
+        case .array:
+            for _ in 0..<(try reader.readLength("array count")) {
+                try skip(&reader)
+            }
+        case .object:
+            for _ in 0..<(try reader.readLength("object member count")) {
+                _ = try reader.skipString("object key")
+                try skip(&reader)
+            }
+        case nil:
+            throw reader.failure("unknown value tag \(tag)")
+        }
+    }
 }

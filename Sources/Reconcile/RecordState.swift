@@ -7,8 +7,6 @@ public struct RecordState: Sendable, Hashable {
     public var fields: [String: FieldState] = [:]
     /// The event that reported the record deleted, while it is.
     public var deletedBy: SequenceNumber?
-    /// The last event that changed this state.
-    public var lastEvent: SequenceNumber = .zero
 
     /// Creates an empty state.
     public init() {}
@@ -60,68 +58,6 @@ public struct FieldState: Sendable, Hashable {
         self.upstreamAt = upstreamAt
         self.origin = origin
         self.written = written
-    }
-}
-
-// MARK: - Stored form
-
-extension RecordState {
-    /// The state as stored: a canonical ``Value``, so equal states are equal bytes.
-    var value: Value {
-        var object: ValueObject = ["lastEvent": .sequence(lastEvent)]
-        if let deletedBy {
-            object["deletedBy"] = .sequence(deletedBy)
-        }
-        object["fields"] = .object(ValueObject(fields.map { ($0.key, $0.value.storedValue) }))
-        return .object(object)
-    }
-
-    init(stored: Value) throws {
-        let reader = StoredReader(stored, what: "record state")
-        lastEvent = try reader.sequence("lastEvent")
-        deletedBy = try reader.optionalSequence("deletedBy")
-        for (name, field) in try reader.object("fields") {
-            fields[name] = try FieldState(stored: field)
-        }
-    }
-}
-
-extension FieldState {
-    fileprivate var storedValue: Value {
-        var object: ValueObject = [
-            "setBy": .sequence(setBy), "origin": .string(origin.rawValue),
-        ]
-        object["value"] = value
-        object["upstreamAt"] = upstreamAt.map { .integer($0.microseconds) }
-        if let written {
-            object["written"] = [
-                "value": written.value, "intent": .sequence(written.intent),
-                "open": .bool(written.isOpen),
-            ]
-        }
-        return .object(object)
-    }
-
-    init(stored: Value) throws {
-        let reader = StoredReader(stored, what: "field state")
-        value = reader.optional("value")
-        setBy = try reader.sequence("setBy")
-        upstreamAt = try reader.optionalInteger("upstreamAt").map {
-            Timestamp(microsecondsSinceEpoch: $0)
-        }
-        guard let origin = Origin(rawValue: try reader.string("origin")) else {
-            throw reader.damaged("origin")
-        }
-        self.origin = origin
-        if let written = reader.optional("written") {
-            let inner = StoredReader(written, what: "written value")
-            guard let value = inner.optional("value"),
-                case .bool(let open)? = inner.optional("open")
-            else {
-                throw inner.damaged("value")
-            }
-            self.written = Written(value: value, intent: try inner.sequence("intent"), isOpen: open)
-        }
     }
 }
 

@@ -227,14 +227,17 @@ public struct WriteOutcome: Sendable, Hashable {
     }
 }
 
-/// Reads an event's body, naming the event and member in every error.
+/// Reads an event's body member by member, naming the event and member in every error.
+///
+/// Members stay encoded until asked for, so reading two members of a large body decodes only
+/// those two.
 struct BodyReader {
-    let body: ValueObject?
+    let members: [(key: String, value: EncodedValue)]
     let event: Event
 
     init(_ event: Event) {
         self.event = event
-        self.body = event.body.objectValue
+        self.members = event.encodedBody.members ?? []
     }
 
     func damaged(_ member: String, _ reason: String) -> LedgerError {
@@ -243,26 +246,50 @@ struct BodyReader {
             "\(event.kind) event \(event.sequence): body member '\(member)': \(reason)")
     }
 
+    func encodedMember(_ name: String) -> EncodedValue? {
+        members.first { $0.key == name }?.value
+    }
+
     func optional(_ name: String) -> Value? {
-        body?[name]
+        encodedMember(name)?.value
+    }
+
+    /// The members of the object `name`, still encoded.
+    func encodedObject(_ name: String) throws -> [(key: String, value: EncodedValue)] {
+        guard let members = encodedMember(name)?.members else {
+            throw damaged(name, "expected an object")
+        }
+        return members
+    }
+
+    /// The string `name`, or `nil` when it is missing or not a non-empty string.
+    func encodedString(_ name: String) throws -> String? {
+        guard case .string(let text)? = optional(name), !text.isEmpty else {
+            return nil
+        }
+        return text
+    }
+
+    func requiredString(_ name: String) throws -> String {
+        try string(name)
     }
 
     func string(_ name: String) throws -> String {
-        guard case .string(let text)? = body?[name], !text.isEmpty else {
+        guard let text = try encodedString(name) else {
             throw damaged(name, "expected a non-empty string")
         }
         return text
     }
 
     func object(_ name: String) throws -> ValueObject {
-        guard case .object(let members)? = body?[name] else {
+        guard case .object(let members)? = optional(name) else {
             throw damaged(name, "expected an object")
         }
         return members
     }
 
     func sequence(_ name: String) throws -> SequenceNumber {
-        guard case .integer(let number)? = body?[name], number > 0 else {
+        guard case .integer(let number)? = optional(name), number > 0 else {
             throw damaged(name, "expected a positive log position")
         }
         return SequenceNumber(UInt64(number))

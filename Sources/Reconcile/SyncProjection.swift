@@ -1,21 +1,23 @@
 import Ledger
 
 /// The projection a sync runs on: every record's fields with their provenance, the links
-/// between records, what each linked record should hold, the conflicts met, and the writes the
+/// between records, what each linked field should hold, the conflicts met, and the writes the
 /// ledger has intended and how they ended.
 ///
-/// Tables (keys are UTF-8 unless said otherwise; values are canonical ``Value`` bytes):
+/// Tables (`docs/projections.md` gives every layout):
 /// - `config`: `current` → the configuration in force and the event that applied it;
-/// - `records`: `connection:type/id` → ``RecordState``;
+/// - `records`: `connection:type/id` → the event that reported it deleted (0 while live);
+/// - `fields`: reference, NUL, field name → the field's value and provenance (``FieldRecord``);
 /// - `links`: pair, NUL, `L` or `R`, reference → the counterpart's reference; pair, NUL, `C`,
 ///   reference → the position of a create intended for that record and not yet concluded;
-/// - `pairs`: pair, NUL, left reference → the state of each mapped field (``PairFieldState``);
-/// - `intents`: the intent's position (8 bytes, big-endian) → the intent and its outcome.
+/// - `pairs`: pair, NUL, left reference, NUL, left field → the field's agreement, wanted
+///   values and latest conflict (``PairFieldState``);
+/// - `intents`: position (8 bytes, big-endian) → the intent and its outcome (``IntentRecord``).
 public struct SyncProjection: Projection {
     /// The fold's name and version.
-    public let identity = "syncledger.sync/1"
+    public let identity = "syncledger.sync/2"
     /// The tables listed above.
-    public let tableNames = ["config", "records", "links", "pairs", "intents"]
+    public let tableNames = ["config", "records", "fields", "links", "pairs", "intents"]
 
     /// When set, every write intent is compared with today's plan before it is applied.
     public let planCheck: PlanCheck?
@@ -57,6 +59,7 @@ public struct SyncProjection: Projection {
 struct SyncTables {
     let config: ProjectionTable
     let records: ProjectionTable
+    let fields: ProjectionTable
     let links: ProjectionTable
     let pairs: ProjectionTable
     let intents: ProjectionTable
@@ -64,14 +67,68 @@ struct SyncTables {
     init(_ tables: borrowing ProjectionTables) throws {
         config = try tables.table("config")
         records = try tables.table("records")
+        fields = try tables.table("fields")
         links = try tables.table("links")
         pairs = try tables.table("pairs")
         intents = try tables.table("intents")
     }
 
-    // MARK: Configuration
+    // MARK: Keys
+
+    /// `connection:type/id` as bytes, built without string interpolation: keys are made for
+    /// nearly every event.
+    static func key(_ record: RecordReference, extra: Int = 0) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(
+            record.connection.utf8.count + record.recordType.utf8.count
+                + record.remoteID.utf8.count + 2 + extra)
+        bytes.append(contentsOf: record.connection.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(contentsOf: record.recordType.utf8)
+        bytes.append(UInt8(ascii: "/"))
+        bytes.append(contentsOf: record.remoteID.utf8)
+        return bytes
+    }
+
+    /// Reads a reference stored by ``key(_:extra:)``. The bytes were written from a valid
+    /// reference, so they are split, not checked again.
+    static func reference(_ bytes: some Collection<UInt8>) -> RecordReference? {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+            return nil
+        }
+        let rest = bytes[bytes.index(after: colon)...]
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else {
+            return nil
+        }
+        return RecordReference(
+            connection: String(decoding: bytes[..<colon], as: UTF8.self),
+            recordType: String(decoding: rest[..<slash], as: UTF8.self),
+            remoteID: String(decoding: rest[rest.index(after: slash)...], as: UTF8.self))
+    }
+
+    static func fieldKey(_ record: RecordReference, _ field: String) -> [UInt8] {
+        var bytes = key(record, extra: 1 + field.utf8.count)
+        bytes.append(0)
+        bytes.append(contentsOf: field.utf8)
+        return bytes
+    }
+
+    static func linkKey(pair: String, side: Side, _ record: RecordReference) -> [UInt8] {
+        Array(pair.utf8) + [0, side == .left ? UInt8(ascii: "L") : UInt8(ascii: "R")]
+            + key(record)
+    }
+
+    static func createKey(pair: String, _ source: RecordReference) -> [UInt8] {
+        Array(pair.utf8) + [0, UInt8(ascii: "C")] + key(source)
+    }
+
+    static func pairPrefix(pair: String, left: RecordReference) -> [UInt8] {
+        Array(pair.utf8) + [0] + key(left) + [0]
+    }
 
     static let currentKey = Array("current".utf8)
+
+    // MARK: Configuration
 
     func configuration(in tables: borrowing ProjectionTables) throws -> (
         configuration: SyncConfiguration, appliedBy: SequenceNumber
@@ -111,66 +168,103 @@ struct SyncTables {
         return configuration
     }
 
-    // MARK: Records
+    // MARK: Records and fields
 
-    static func key(_ record: RecordReference) -> [UInt8] {
-        Array(record.description.utf8)
-    }
-
-    func record(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
-        -> RecordState?
+    /// The event that reported `record` deleted: `nil` for a record never seen, zero for a
+    /// live one.
+    func deletedBy(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
+        -> UInt64?
     {
         try tables.withValue(in: records, forKey: Self.key(record)) { bytes in
-            try RecordState(stored: try Value(encoded: Array(bytes)))
+            var reader = ByteReader(bytes)
+            do {
+                return try reader.readVarint("deleted by")
+            } catch {
+                throw LedgerError(.corrupt, "the stored record \(record) does not decode \(error)")
+            }
         }
     }
 
-    func store(
-        _ state: RecordState, for record: RecordReference, in tables: borrowing ProjectionTables
+    func setDeletedBy(
+        _ sequence: UInt64, for record: RecordReference, in tables: borrowing ProjectionTables
     ) throws {
-        try tables.put(state.value.encoded, forKey: Self.key(record), in: records)
+        var writer = ByteWriter(capacity: 10)
+        writer.write(varint: sequence)
+        try tables.put(writer.bytes, forKey: Self.key(record), in: records)
+    }
+
+    func field(_ key: [UInt8], in tables: borrowing ProjectionTables) throws -> FieldRecord? {
+        try tables.withValue(in: fields, forKey: key) { try FieldRecord(stored: $0) }
+    }
+
+    /// What the ledger knows of `record`, or `nil` when no event has named it.
+    func record(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
+        -> RecordState?
+    {
+        let deletedBy = try deletedBy(record, in: tables)
+        var state = RecordState()
+        state.deletedBy = deletedBy.flatMap { $0 == 0 ? nil : SequenceNumber($0) }
+        let prefix = Self.key(record) + [0]
+        var found = deletedBy != nil
+        try tables.forEach(in: fields, withPrefix: prefix) { key, value in
+            let name = String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
+            state.fields[name] = try FieldRecord(stored: value).state()
+            found = true
+            return true
+        }
+        return found ? state : nil
     }
 
     func observe(
         _ event: Event, configuration: SyncConfiguration?, in tables: borrowing ProjectionTables
     ) throws {
+        let body = BodyReader(event)
         guard let reference = event.record else {
-            throw BodyReader(event).damaged("record", "an observation names its record")
+            throw body.damaged("record", "an observation names its record")
         }
-        let observation = try Observation(event)
-        var state = try record(reference, in: tables) ?? RecordState()
-        var changed: [String] = []
-        var echoed: [String] = []
-        for (name, value) in observation.fields {
-            var field =
-                state.fields[name]
-                ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
-            if let known = field.upstreamAt, let reported = event.upstreamAt, reported < known {
+        let reported = try body.encodedObject("fields")
+        guard try body.encodedString("source") != nil else {
+            throw body.damaged("source", "expected a non-empty string")
+        }
+        if try deletedBy(reference, in: tables) != 0 {
+            // New, or reported again after a deletion: the record lives.
+            try setDeletedBy(0, for: reference, in: tables)
+        }
+        var changed: [String: FieldRecord] = [:]
+        var echoed: [String: FieldRecord] = [:]
+        for (name, value) in reported {
+            let key = Self.fieldKey(reference, name)
+            var field = try self.field(key, in: tables) ?? FieldRecord()
+            if let known = field.upstreamAt, let reported = event.upstreamAt?.microseconds,
+                reported < known
+            {
                 // An older report than what is known: a late poll never undoes a newer webhook.
                 continue
             }
-            if field.setBy != .zero, field.value == value {
+            if field.setBy != 0, field.value == value.bytes {
                 // Nothing new: a repeated or duplicated report.
                 continue
             }
-            if var written = field.written, written.isOpen, EchoRule.matches(value, written.value) {
-                field.origin = .echo
+            if var written = field.written, written.isOpen,
+                try Self.isEcho(value.bytes, of: written.value)
+            {
+                field.isEcho = true
                 written.isOpen = false
                 field.written = written
-                echoed.append(name)
             } else {
-                field.origin = .observed
+                field.isEcho = false
                 field.written?.isOpen = false
-                changed.append(name)
             }
-            field.value = value
-            field.setBy = event.sequence
-            field.upstreamAt = event.upstreamAt
-            state.fields[name] = field
+            field.value = value.bytes
+            field.setBy = event.sequence.rawValue
+            field.upstreamAt = event.upstreamAt?.microseconds
+            try tables.put(field.stored, forKey: key, in: fields)
+            if field.isEcho {
+                echoed[name] = field
+            } else {
+                changed[name] = field
+            }
         }
-        state.deletedBy = nil
-        state.lastEvent = event.sequence
-        try store(state, for: reference, in: tables)
         guard let configuration, !changed.isEmpty || !echoed.isEmpty else {
             return
         }
@@ -181,38 +275,36 @@ struct SyncTables {
             else {
                 continue
             }
+            let decided = pair.fields.filter { changed[$0.field(on: side)] != nil }
+            let settled = pair.fields.filter { echoed[$0.field(on: side)] != nil }
+            if decided.isEmpty && settled.isEmpty {
+                continue
+            }
             try decide(
-                pair.fields.filter { changed.contains($0.field(on: side)) },
-                settling: pair.fields.filter { echoed.contains($0.field(on: side)) },
-                in: pair, changedOn: side, record: reference, state: state,
-                counterpart: counterpart, at: event.sequence, tables: tables)
+                decided, settling: settled, in: pair, changedOn: side, record: reference,
+                fields: changed.merging(echoed) { first, _ in first }, counterpart: counterpart,
+                at: event.sequence, tables: tables)
         }
+    }
+
+    /// Whether `observed` is `written` coming back: equal bytes, or equal under the echo rule.
+    static func isEcho(_ observed: [UInt8], of written: [UInt8]) throws -> Bool {
+        if observed == written {
+            return true
+        }
+        return EchoRule.matches(try Value(encoded: observed), try Value(encoded: written))
     }
 
     func markDeleted(_ event: Event, in tables: borrowing ProjectionTables) throws {
         guard let reference = event.record else {
             throw BodyReader(event).damaged("record", "a deletion names its record")
         }
-        var state = try record(reference, in: tables) ?? RecordState()
-        state.deletedBy = state.deletedBy ?? event.sequence
-        state.lastEvent = event.sequence
-        try store(state, for: reference, in: tables)
+        if (try deletedBy(reference, in: tables) ?? 0) == 0 {
+            try setDeletedBy(event.sequence.rawValue, for: reference, in: tables)
+        }
     }
 
     // MARK: Links and pairs
-
-    static func linkKey(pair: String, side: Side, _ record: RecordReference) -> [UInt8] {
-        Array(pair.utf8) + [0, side == .left ? UInt8(ascii: "L") : UInt8(ascii: "R")]
-            + key(record)
-    }
-
-    static func createKey(pair: String, _ source: RecordReference) -> [UInt8] {
-        Array(pair.utf8) + [0, UInt8(ascii: "C")] + key(source)
-    }
-
-    static func pairKey(pair: String, left: RecordReference) -> [UInt8] {
-        Array(pair.utf8) + [0] + key(left)
-    }
 
     func counterpart(
         of record: RecordReference, on side: Side, in pair: String,
@@ -220,7 +312,7 @@ struct SyncTables {
     ) throws -> RecordReference? {
         let key = Self.linkKey(pair: pair, side: side, record)
         return try tables.withValue(in: links, forKey: key) { bytes in
-            guard let reference = RecordReference(String(decoding: bytes, as: UTF8.self)) else {
+            guard let reference = Self.reference(bytes) else {
                 throw LedgerError(.corrupt, "a stored link of \(record) is damaged")
             }
             return reference
@@ -245,67 +337,80 @@ struct SyncTables {
         }
         let leftKey = Self.linkKey(pair: pair.name, side: .left, left)
         let rightKey = Self.linkKey(pair: pair.name, side: .right, change.counterpart)
-        let pairKey = Self.pairKey(pair: pair.name, left: left)
         if event.kind == .unlinked {
             try tables.delete(leftKey, in: links)
             try tables.delete(rightKey, in: links)
-            try tables.delete(pairKey, in: pairs)
+            var stale: [[UInt8]] = []
+            try tables.forEach(
+                in: pairs, withPrefix: Self.pairPrefix(pair: pair.name, left: left)
+            ) { key, _ in
+                stale.append(Array(key))
+                return true
+            }
+            for key in stale {
+                try tables.delete(key, in: pairs)
+            }
             return
         }
         try tables.put(Self.key(change.counterpart), forKey: leftKey, in: links)
         try tables.put(Self.key(left), forKey: rightKey, in: links)
         // A new link: the sides have never agreed, so every mapped field is decided as if the
         // left had just changed it, and authority settles any difference.
-        let leftState = try record(left, in: tables) ?? RecordState()
+        var leftFields: [String: FieldRecord] = [:]
+        for mapping in pair.fields {
+            leftFields[mapping.left] = try field(Self.fieldKey(left, mapping.left), in: tables)
+        }
         try decide(
-            pair.fields, settling: [], in: pair, changedOn: .left, record: left, state: leftState,
-            counterpart: change.counterpart, at: event.sequence, tables: tables)
+            pair.fields, settling: [], in: pair, changedOn: .left, record: left,
+            fields: leftFields, counterpart: change.counterpart, at: event.sequence,
+            tables: tables)
     }
 
     func pairState(
         pair: String, left: RecordReference, in tables: borrowing ProjectionTables
     ) throws -> [String: PairFieldState] {
-        try tables.withValue(in: pairs, forKey: Self.pairKey(pair: pair, left: left)) { bytes in
-            try PairFieldState.decodeAll(try Value(encoded: Array(bytes)))
-        } ?? [:]
+        let prefix = Self.pairPrefix(pair: pair, left: left)
+        var states: [String: PairFieldState] = [:]
+        try tables.forEach(in: pairs, withPrefix: prefix) { key, value in
+            let name = String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
+            states[name] = try PairFieldState(stored: value)
+            return true
+        }
+        return states
     }
 
     /// Runs authority over `mappings` after `record` (on `side`) changed them, and notes
     /// agreement on the fields of `settling`, where the ledger's own writes came back.
+    /// `fields` holds the record's fields named by either list.
     private func decide(
         _ mappings: [FieldMapping], settling: [FieldMapping], in pair: SyncPair,
-        changedOn side: Side, record: RecordReference, state: RecordState,
+        changedOn side: Side, record: RecordReference, fields: [String: FieldRecord],
         counterpart: RecordReference, at sequence: SequenceNumber,
         tables: borrowing ProjectionTables
     ) throws {
-        guard !mappings.isEmpty || !settling.isEmpty else {
-            return
-        }
         let left = side == .left ? record : counterpart
-        let otherState = try self.record(counterpart, in: tables) ?? RecordState()
-        var fields = try pairState(pair: pair.name, left: left, in: tables)
-        for mapping in mappings {
-            let changed =
-                state.fields[mapping.field(on: side)]
-                ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
-            var fieldState = fields[mapping.left] ?? PairFieldState()
-            Authority.decide(
-                mapping, changedOn: side, changed: changed,
-                other: otherState.fields[mapping.field(on: side.opposite)], state: &fieldState,
-                at: sequence)
-            fields[mapping.left] = fieldState
+        let prefix = Self.pairPrefix(pair: pair.name, left: left)
+        for (mapping, settles) in mappings.map({ ($0, false) }) + settling.map({ ($0, true) }) {
+            let key = prefix + Array(mapping.left.utf8)
+            var state =
+                try tables.withValue(in: pairs, forKey: key) { try PairFieldState(stored: $0) }
+                ?? PairFieldState()
+            let mine = try fields[mapping.field(on: side)]?.state()
+            let other = try field(
+                Self.fieldKey(counterpart, mapping.field(on: side.opposite)), in: tables)?.state()
+            if settles {
+                Authority.settle(
+                    mapping, echoedOn: side, echoed: mine, other: other, state: &state, at: sequence
+                )
+            } else {
+                let changed =
+                    mine ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
+                Authority.decide(
+                    mapping, changedOn: side, changed: changed, other: other, state: &state,
+                    at: sequence)
+            }
+            try tables.put(state.stored, forKey: key, in: pairs)
         }
-        for mapping in settling {
-            var fieldState = fields[mapping.left] ?? PairFieldState()
-            Authority.settle(
-                mapping, echoedOn: side, echoed: state.fields[mapping.field(on: side)],
-                other: otherState.fields[mapping.field(on: side.opposite)], state: &fieldState,
-                at: sequence)
-            fields[mapping.left] = fieldState
-        }
-        try tables.put(
-            PairFieldState.encodeAll(fields).encoded,
-            forKey: Self.pairKey(pair: pair.name, left: left), in: pairs)
     }
 
     // MARK: Intents
@@ -315,106 +420,106 @@ struct SyncTables {
         guard let reference = event.record else {
             throw body.damaged("record", "an intent names its record")
         }
-        let intent = try WriteIntent(event)
-        if intent.operation == .update {
-            var state = try record(reference, in: tables) ?? RecordState()
-            for (name, value) in intent.fields {
-                var field =
-                    state.fields[name]
-                    ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
-                field.written = FieldState.Written(
-                    value: value, intent: event.sequence, isOpen: true)
-                state.fields[name] = field
-            }
-            state.lastEvent = event.sequence
-            try store(state, for: reference, in: tables)
+        let pair = try body.requiredString("pair")
+        let operationName = try body.requiredString("operation")
+        guard let operation = WriteIntent.Operation(rawValue: operationName) else {
+            throw body.damaged("operation", "expected update or create")
         }
-        if intent.operation == .create {
+        guard let fieldsValue = body.encodedMember("fields"),
+            let written = fieldsValue.members
+        else {
+            throw body.damaged("fields", "expected an object")
+        }
+        var target = ""
+        if operation == .create {
+            guard let set = body.optional("target"),
+                let parsed = try? RecordSet(value: set, path: "target")
+            else {
+                throw body.damaged("target", "a create names where it creates")
+            }
+            target = parsed.description
             try tables.put(
                 EventKeys.sequence(event.sequence),
-                forKey: Self.createKey(pair: intent.pair, reference), in: links)
+                forKey: Self.createKey(pair: pair, reference), in: links)
+        } else {
+            for (name, value) in written {
+                let key = Self.fieldKey(reference, name)
+                var field = try self.field(key, in: tables) ?? FieldRecord()
+                field.written = FieldRecord.Written(
+                    value: value.bytes, intent: event.sequence.rawValue, isOpen: true)
+                try tables.put(field.stored, forKey: key, in: fields)
+            }
         }
-        var stored: ValueObject = [
-            "record": .string(reference.description), "status": "pending",
-            "idempotencyKey": .string(intent.idempotencyKey), "pair": .string(intent.pair),
-            "operation": .string(intent.operation.rawValue),
-        ]
-        stored["target"] = intent.target.map { .string($0.description) }
-        if intent.operation == .create {
-            stored["fields"] = .object(intent.fields)
-        }
-        try tables.put(
-            Value.object(stored).encoded, forKey: EventKeys.sequence(event.sequence),
-            in: intents)
+        let intent = IntentRecord(
+            status: .pending, operation: operation, outcome: 0, record: reference,
+            idempotencyKey: try body.requiredString("idempotencyKey"), pair: pair, target: target,
+            fields: fieldsValue)
+        try tables.put(intent.stored, forKey: EventKeys.sequence(event.sequence), in: intents)
     }
 
-    /// A record the ledger created holds what the create sent: its first observation is the
-    /// echo of those values.
-    private func expectCreated(
-        _ created: RecordReference, fromIntent intentSequence: SequenceNumber,
-        in tables: borrowing ProjectionTables
-    ) throws {
-        // The intent's fields are in the log, not in the table; the outcome names the intent,
-        // and the create's fields were recorded on the source record's intent entry.
-        guard
-            let stored = try tables.value(
-                in: intents, forKey: EventKeys.sequence(intentSequence)
-            ).map(Value.init(encoded:)), case .object(let fields)? = stored["fields"]
-        else {
-            return
+    func intent(_ sequence: SequenceNumber, in tables: borrowing ProjectionTables) throws
+        -> IntentRecord?
+    {
+        try tables.withValue(in: intents, forKey: EventKeys.sequence(sequence)) {
+            try IntentRecord(stored: $0)
         }
-        var state = try record(created, in: tables) ?? RecordState()
-        for (name, value) in fields {
-            var field =
-                state.fields[name]
-                ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
-            if field.setBy == .zero || !EchoRule.matches(field.value, value) {
-                field.written = FieldState.Written(
-                    value: value, intent: intentSequence, isOpen: field.setBy == .zero)
-            } else {
-                // Already observed with the values sent: that observation was the echo.
-                field.origin = .echo
-                field.written = FieldState.Written(
-                    value: value, intent: intentSequence, isOpen: false)
-            }
-            state.fields[name] = field
-        }
-        try store(state, for: created, in: tables)
     }
 
     func conclude(_ event: Event, in tables: borrowing ProjectionTables) throws {
         let outcome = try WriteOutcome(event)
-        let key = EventKeys.sequence(outcome.intent)
-        guard var stored = try tables.value(in: intents, forKey: key).map(Value.init(encoded:)),
-            case .object(var intent) = stored
-        else {
+        guard var intent = try intent(outcome.intent, in: tables) else {
             throw BodyReader(event).damaged(
                 "intent", "no write was intended at \(outcome.intent)")
         }
-        intent["status"] = outcome.succeeded ? "succeeded" : "failed"
-        intent["outcome"] = .sequence(event.sequence)
-        stored = .object(intent)
-        try tables.put(stored.encoded, forKey: key, in: intents)
-        if case .string("create")? = intent["operation"], case .string(let pair)? = intent["pair"],
-            case .string(let source)? = intent["record"], let source = RecordReference(source)
-        {
-            try tables.delete(Self.createKey(pair: pair, source), in: links)
+        intent.status = outcome.succeeded ? .succeeded : .failed
+        intent.outcome = event.sequence.rawValue
+        try tables.put(intent.stored, forKey: EventKeys.sequence(outcome.intent), in: intents)
+        let written = intent.fields.members ?? []
+        switch (intent.operation, outcome.succeeded) {
+        case (.create, _):
+            try tables.delete(Self.createKey(pair: intent.pair, intent.record), in: links)
             if let created = outcome.created {
-                try expectCreated(created, fromIntent: outcome.intent, in: tables)
+                try expect(written, on: created, fromIntent: outcome.intent, in: tables)
             }
+        case (.update, false):
+            // A failed write will not come back: its values no longer count as echoes.
+            for (name, _) in written {
+                let key = Self.fieldKey(intent.record, name)
+                guard var field = try self.field(key, in: tables),
+                    field.written?.intent == outcome.intent.rawValue
+                else {
+                    continue
+                }
+                field.written?.isOpen = false
+                try tables.put(field.stored, forKey: key, in: fields)
+            }
+        case (.update, true):
+            break
         }
-        guard !outcome.succeeded, case .string(let text)? = intent["record"],
-            let reference = RecordReference(text),
-            var state = try record(reference, in: tables)
-        else {
-            return
+    }
+
+    /// A record the ledger created holds what the create sent: its first observation of each
+    /// field is the echo of those values.
+    private func expect(
+        _ written: [(key: String, value: EncodedValue)], on created: RecordReference,
+        fromIntent intent: SequenceNumber, in tables: borrowing ProjectionTables
+    ) throws {
+        for (name, value) in written {
+            let key = Self.fieldKey(created, name)
+            var field = try self.field(key, in: tables) ?? FieldRecord()
+            if field.setBy != 0, let observed = field.value,
+                try Self.isEcho(observed, of: value.bytes)
+            {
+                // Already observed with the values sent: that observation was the echo.
+                field.isEcho = true
+                field.written = FieldRecord.Written(
+                    value: value.bytes, intent: intent.rawValue, isOpen: false)
+            } else {
+                field.written = FieldRecord.Written(
+                    value: value.bytes, intent: intent.rawValue, isOpen: field.setBy == 0)
+            }
+            try tables.put(field.stored, forKey: key, in: fields)
         }
-        // A failed write will not come back: its values no longer count as echoes.
-        for (name, field) in state.fields where field.written?.intent == outcome.intent {
-            state.fields[name]?.written?.isOpen = false
-        }
-        state.lastEvent = event.sequence
-        try store(state, for: reference, in: tables)
     }
 }
 
@@ -422,88 +527,5 @@ struct SyncTables {
 enum EventKeys {
     static func sequence(_ sequence: SequenceNumber) -> [UInt8] {
         withUnsafeBytes(of: sequence.rawValue.bigEndian, Array.init)
-    }
-}
-
-extension PairFieldState {
-    static func encodeAll(_ fields: [String: PairFieldState]) -> Value {
-        .object(ValueObject(fields.map { ($0.key, $0.value.stored) }))
-    }
-
-    static func decodeAll(_ value: Value) throws -> [String: PairFieldState] {
-        guard case .object(let object) = value else {
-            throw LedgerError(.corrupt, "a stored pair state is not an object")
-        }
-        var fields: [String: PairFieldState] = [:]
-        for (name, field) in object {
-            fields[name] = try PairFieldState(stored: field)
-        }
-        return fields
-    }
-
-    var stored: Value {
-        var object: ValueObject = ["agreedAt": .sequence(agreedAt)]
-        if !desired.isEmpty {
-            object["desired"] = .object(
-                ValueObject(
-                    desired.map { side, desired in
-                        (
-                            side.rawValue,
-                            [
-                                "value": desired.value, "rule": .string(desired.rule.description),
-                                "basis": .sequence(desired.basis),
-                            ] as Value
-                        )
-                    }))
-        }
-        if let conflict {
-            var members: ValueObject = [
-                "leftSetBy": .sequence(conflict.leftSetBy),
-                "rightSetBy": .sequence(conflict.rightSetBy),
-                "rule": .string(conflict.rule.description),
-                "resolution": .string(conflict.resolution), "at": .sequence(conflict.at),
-            ]
-            members["left"] = conflict.left
-            members["right"] = conflict.right
-            object["conflict"] = .object(members)
-        }
-        return .object(object)
-    }
-
-    init(stored: Value) throws {
-        let reader = StoredReader(stored, what: "pair field state")
-        agreedAt = try reader.sequence("agreedAt")
-        if let desired = reader.optional("desired") {
-            for (sideName, entry) in try StoredReader(desired, what: "desired").objectItself() {
-                let inner = StoredReader(entry, what: "desired value")
-                guard let side = Side(rawValue: sideName), let value = inner.optional("value"),
-                    let rule = AuthorityRule(try inner.string("rule"))
-                else {
-                    throw inner.damaged(sideName)
-                }
-                self.desired[side] = Desired(
-                    value: value, rule: rule, basis: try inner.sequence("basis"))
-            }
-        }
-        if let conflict = reader.optional("conflict") {
-            let inner = StoredReader(conflict, what: "conflict")
-            guard let rule = AuthorityRule(try inner.string("rule")) else {
-                throw inner.damaged("rule")
-            }
-            self.conflict = Conflict(
-                left: inner.optional("left"), leftSetBy: try inner.sequence("leftSetBy"),
-                right: inner.optional("right"), rightSetBy: try inner.sequence("rightSetBy"),
-                rule: rule, resolution: try inner.string("resolution"),
-                at: try inner.sequence("at"))
-        }
-    }
-}
-
-extension StoredReader {
-    func objectItself() throws -> ValueObject {
-        guard let object else {
-            throw LedgerError(.corrupt, "a stored \(what) is not an object")
-        }
-        return object
     }
 }

@@ -61,11 +61,11 @@ public struct SyncQueries: Sendable {
     /// What became of the write intended at `intent`.
     public func intent(at intent: SequenceNumber) throws -> IntentStatus? {
         try store.read { tables in
-            let sync = try SyncTables(tables)
-            return try tables.withValue(
-                in: sync.intents, forKey: EventKeys.sequence(intent)
-            ) { bytes in
-                try IntentStatus(stored: try Value(encoded: Array(bytes)), intent: intent)
+            try SyncTables(tables).intent(intent, in: tables).map {
+                IntentStatus(
+                    intent: intent, record: $0.record, status: $0.status.name,
+                    outcome: $0.outcome == 0 ? nil : SequenceNumber($0.outcome),
+                    idempotencyKey: $0.idempotencyKey)
             }
         }
     }
@@ -83,16 +83,4 @@ public struct IntentStatus: Sendable, Hashable {
     public var outcome: SequenceNumber?
     /// The key sent with the write.
     public var idempotencyKey: String
-
-    init(stored: Value, intent: SequenceNumber) throws {
-        let reader = StoredReader(stored, what: "intent")
-        guard let record = RecordReference(try reader.string("record")) else {
-            throw reader.damaged("record")
-        }
-        self.intent = intent
-        self.record = record
-        status = try reader.string("status")
-        outcome = try reader.optionalSequence("outcome")
-        idempotencyKey = try reader.string("idempotencyKey")
-    }
 }

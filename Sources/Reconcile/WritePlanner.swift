@@ -41,11 +41,17 @@ public enum WritePlanner {
         }
         var writes: [PlannedWrite] = []
         for pair in configuration.pairs {
+            // Pair keys are pair, NUL, left reference, NUL, field: one link per run of keys.
             var lefts: [RecordReference] = []
-            try tables.forEach(in: sync.pairs, withPrefix: Array(pair.name.utf8) + [0]) {
-                key, _ in
-                let text = String(decoding: key.dropFirst(pair.name.utf8.count + 1), as: UTF8.self)
-                if let left = RecordReference(text) {
+            let prefix = Array(pair.name.utf8) + [0]
+            try tables.forEach(in: sync.pairs, withPrefix: prefix) { key, _ in
+                let rest = key.dropFirst(prefix.count)
+                guard let end = rest.firstIndex(of: 0),
+                    let left = RecordReference(String(decoding: rest[..<end], as: UTF8.self))
+                else {
+                    throw LedgerError(.corrupt, "a stored pair key of '\(pair.name)' is damaged")
+                }
+                if lefts.last != left {
                     lefts.append(left)
                 }
                 return true
@@ -124,16 +130,23 @@ public enum WritePlanner {
         pair: SyncPair, from side: Side, sync: SyncTables, tables: borrowing ProjectionTables
     ) throws -> [PlannedWrite] {
         let source = pair.records(on: side)
-        var candidates: [(RecordReference, RecordState)] = []
+        var live: [RecordReference] = []
         try tables.forEach(in: sync.records, withPrefix: Array("\(source)/".utf8)) { key, value in
             guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
                 throw LedgerError(.corrupt, "a stored record key is not a reference")
             }
-            let state = try RecordState(stored: try Value(encoded: Array(value)))
-            if !state.isDeleted, state.fields.values.contains(where: { $0.setBy != .zero }) {
-                candidates.append((record, state))
+            if value.first == 0 {
+                live.append(record)
             }
             return true
+        }
+        var candidates: [(RecordReference, RecordState)] = []
+        for record in live {
+            if let state = try sync.record(record, in: tables),
+                state.fields.values.contains(where: { $0.setBy != .zero })
+            {
+                candidates.append((record, state))
+            }
         }
         return try candidates.compactMap { record, state in
             try create(

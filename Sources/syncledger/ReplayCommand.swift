@@ -136,6 +136,11 @@ enum Replay {
         let text = key.map { $0 == 0 ? " " : String(UnicodeScalar($0)) }.joined()
         switch table {
         case "records": return "record \(String(decoding: key, as: UTF8.self))"
+        case "fields":
+            let parts = key.split(separator: 0, maxSplits: 1).map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            return parts.count == 2 ? "field \(parts[1]) of \(parts[0])" : "field \(text)"
         case "links", "pairs": return "\(table == "links" ? "link" : "pair state") \(text)"
         case "intents" where key.count == 8:
             return "intent \(key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })"

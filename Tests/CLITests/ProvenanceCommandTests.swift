@@ -130,10 +130,11 @@ struct ProvenanceCommandTests {
             let script = """
                 import lmdb, sys
                 env = lmdb.open(sys.argv[1], max_dbs=8)
-                records = env.open_db(b"records", create=False)
+                fields = env.open_db(b"fields", create=False)
+                key = b"jira:issue/SUP-1\\x00summary"
                 with env.begin(write=True) as txn:
-                    value = txn.get(b"jira:issue/SUP-1", db=records)
-                    txn.put(b"jira:issue/SUP-1", value.replace(b"Printer", b"Scanner"), db=records)
+                    value = txn.get(key, db=fields)
+                    txn.put(key, value.replace(b"Printer", b"Scanner"), db=fields)
                 """
             let damage = try Programs.run(
                 Python.executable,
@@ -143,7 +144,7 @@ struct ProvenanceCommandTests {
             let damaged = try SyncLedgerCLI.run(["replay", "--ledger", ledger.path])
             #expect(damaged.status == 1, "\(damaged)")
             #expect(damaged.stdout.contains("the live projections DIFFER"))
-            #expect(damaged.stdout.contains("first difference: record jira:issue/SUP-1"))
+            #expect(damaged.stdout.contains("first difference: field summary of jira:issue/SUP-1"))
         }
     }
 

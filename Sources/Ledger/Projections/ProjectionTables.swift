@@ -39,14 +39,31 @@ public struct ProjectionTables: ~Copyable {
     }
 
     /// Calls `body` with the value stored for `key` in `table`; `nil` when there is none.
+    @inlinable
     public func withValue<R>(
         in table: ProjectionTable, forKey key: [UInt8],
         _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
-        try storage {
-            try key.withUnsafeBytes { key in
-                try transaction.pointee.withValue(forKey: key, in: table.database, body)
+        // The generic form is inlined into its caller around a call that is not generic, so a
+        // fold that makes millions of lookups pays no generic dispatch for them.
+        var result: R?
+        try visitValue(in: table, forKey: key) { result = try body($0) }
+        return result
+    }
+
+    /// Calls `body` with the value stored for `key` in `table`, if there is one; returns
+    /// whether there was.
+    @discardableResult
+    public func visitValue(
+        in table: ProjectionTable, forKey key: [UInt8],
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
+        do {
+            return try key.withUnsafeBytes { key in
+                try transaction.pointee.visitValue(forKey: key, in: table.database, body)
             }
+        } catch let error as LMDBError {
+            throw LedgerError.storage(error, path: path)
         }
     }
 
