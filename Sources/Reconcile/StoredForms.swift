@@ -216,12 +216,14 @@ struct IntentRecord {
     var idempotencyKey: String
     var pair: String
     var target: String
-    var fields: EncodedValue
+    /// The fields as an encoded object, checked only when read through ``writtenFields()``:
+    /// most outcomes never need them.
+    var fields: [UInt8]
 
     init(
         status: Status, operation: WriteIntent.Operation, outcome: UInt64,
         record: RecordReference, idempotencyKey: String, pair: String, target: String,
-        fields: EncodedValue
+        fields: [UInt8]
     ) {
         self.status = status
         self.operation = operation
@@ -242,15 +244,15 @@ struct IntentRecord {
             self.status = status
             operation = try reader.readByte("operation") == 1 ? .create : .update
             outcome = try reader.readVarint("outcome")
-            let record = try reader.readString("record")
-            guard let reference = RecordReference(record) else {
-                throw reader.failure("'\(record)' is not a record reference")
+            let record = try reader.skipString("record")
+            guard let reference = SyncTables.reference(reader.contents[record]) else {
+                throw reader.failure("the record is not a reference")
             }
             self.record = reference
             idempotencyKey = try reader.readString("idempotency key")
             pair = try reader.readString("pair")
             target = try reader.readString("target")
-            fields = try EncodedValue(validating: try reader.readBytes("fields"))
+            fields = try reader.readBytes("fields")
             guard reader.isAtEnd else {
                 throw reader.failure("\(reader.remaining) bytes follow the intent")
             }
@@ -262,7 +264,7 @@ struct IntentRecord {
     }
 
     var stored: [UInt8] {
-        var writer = ByteWriter(capacity: 128 + fields.bytes.count)
+        var writer = ByteWriter(capacity: 128 + fields.count)
         writer.write(status.rawValue)
         writer.write(operation == .create ? 1 : 0)
         writer.write(varint: outcome)
@@ -270,8 +272,16 @@ struct IntentRecord {
         writer.write(string: idempotencyKey)
         writer.write(string: pair)
         writer.write(string: target)
-        writer.write(bytes: fields.bytes)
+        writer.write(bytes: fields)
         return writer.bytes
+    }
+
+    /// The fields written, each still encoded.
+    func writtenFields() throws -> [(key: String, value: EncodedValue)] {
+        guard let members = try EncodedValue(validating: fields).members else {
+            throw LedgerError(.corrupt, "the stored fields of an intent on \(record) are damaged")
+        }
+        return members
     }
 }
 

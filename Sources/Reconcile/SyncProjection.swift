@@ -107,7 +107,12 @@ struct SyncTables {
     }
 
     static func fieldKey(_ record: RecordReference, _ field: String) -> [UInt8] {
-        var bytes = key(record, extra: 1 + field.utf8.count)
+        fieldKey(key(record, extra: 1 + field.utf8.count), field)
+    }
+
+    /// The key of `field` of the record whose key is `recordKey`.
+    static func fieldKey(_ recordKey: [UInt8], _ field: String) -> [UInt8] {
+        var bytes = recordKey
         bytes.append(0)
         bytes.append(contentsOf: field.utf8)
         return bytes
@@ -230,10 +235,11 @@ struct SyncTables {
             // New, or reported again after a deletion: the record lives.
             try setDeletedBy(0, for: reference, in: tables)
         }
-        var changed: [String: FieldRecord] = [:]
-        var echoed: [String: FieldRecord] = [:]
+        // The fields that changed, in key order, and whether each was an echo.
+        var touched: [(name: String, field: FieldRecord)] = []
+        let recordKey = Self.key(reference, extra: 32)
         for (name, value) in reported {
-            let key = Self.fieldKey(reference, name)
+            let key = Self.fieldKey(recordKey, name)
             var field = try self.field(key, in: tables) ?? FieldRecord()
             if let known = field.upstreamAt, let reported = event.upstreamAt?.microseconds,
                 reported < known
@@ -259,13 +265,9 @@ struct SyncTables {
             field.setBy = event.sequence.rawValue
             field.upstreamAt = event.upstreamAt?.microseconds
             try tables.put(field.stored, forKey: key, in: fields)
-            if field.isEcho {
-                echoed[name] = field
-            } else {
-                changed[name] = field
-            }
+            touched.append((name, field))
         }
-        guard let configuration, !changed.isEmpty || !echoed.isEmpty else {
+        guard let configuration, !touched.isEmpty else {
             return
         }
         for pair in configuration.pairs {
@@ -275,15 +277,16 @@ struct SyncTables {
             else {
                 continue
             }
-            let decided = pair.fields.filter { changed[$0.field(on: side)] != nil }
-            let settled = pair.fields.filter { echoed[$0.field(on: side)] != nil }
-            if decided.isEmpty && settled.isEmpty {
-                continue
+            var decisions: [(FieldMapping, FieldRecord)] = []
+            for mapping in pair.fields {
+                let name = mapping.field(on: side)
+                if let field = touched.first(where: { $0.name == name })?.field {
+                    decisions.append((mapping, field))
+                }
             }
             try decide(
-                decided, settling: settled, in: pair, changedOn: side, record: reference,
-                fields: changed.merging(echoed) { first, _ in first }, counterpart: counterpart,
-                at: event.sequence, tables: tables)
+                decisions, in: pair, changedOn: side, record: reference,
+                counterpart: counterpart, at: event.sequence, tables: tables)
         }
     }
 
@@ -356,14 +359,20 @@ struct SyncTables {
         try tables.put(Self.key(left), forKey: rightKey, in: links)
         // A new link: the sides have never agreed, so every mapped field is decided as if the
         // left had just changed it, and authority settles any difference.
-        var leftFields: [String: FieldRecord] = [:]
+        let leftRecordKey = Self.key(left, extra: 32)
+        var changes: [(FieldMapping, FieldRecord?)] = []
         for mapping in pair.fields {
-            leftFields[mapping.left] = try field(Self.fieldKey(left, mapping.left), in: tables)
+            changes.append(
+                (mapping, try field(Self.fieldKey(leftRecordKey, mapping.left), in: tables)))
         }
         try decide(
-            pair.fields, settling: [], in: pair, changedOn: .left, record: left,
-            fields: leftFields, counterpart: change.counterpart, at: event.sequence,
-            tables: tables)
+            changes.map { mapping, field in
+                // Decided as changes, never as echoes: the link itself is what is new.
+                var field = field
+                field?.isEcho = false
+                return (mapping, field)
+            }, in: pair, changedOn: .left, record: left, counterpart: change.counterpart,
+            at: event.sequence, tables: tables)
     }
 
     func pairState(
@@ -379,35 +388,44 @@ struct SyncTables {
         return states
     }
 
-    /// Runs authority over `mappings` after `record` (on `side`) changed them, and notes
-    /// agreement on the fields of `settling`, where the ledger's own writes came back.
-    /// `fields` holds the record's fields named by either list.
+    /// Runs authority over each mapped field `record` (on `side`) changed, and notes agreement
+    /// where the change was the ledger's own write coming back (an echo decides nothing else).
     private func decide(
-        _ mappings: [FieldMapping], settling: [FieldMapping], in pair: SyncPair,
-        changedOn side: Side, record: RecordReference, fields: [String: FieldRecord],
-        counterpart: RecordReference, at sequence: SequenceNumber,
-        tables: borrowing ProjectionTables
+        _ changes: [(mapping: FieldMapping, field: FieldRecord?)], in pair: SyncPair,
+        changedOn side: Side, record: RecordReference, counterpart: RecordReference,
+        at sequence: SequenceNumber, tables: borrowing ProjectionTables
     ) throws {
+        guard !changes.isEmpty else {
+            return
+        }
         let left = side == .left ? record : counterpart
         let prefix = Self.pairPrefix(pair: pair.name, left: left)
-        for (mapping, settles) in mappings.map({ ($0, false) }) + settling.map({ ($0, true) }) {
+        let counterpartKey = Self.key(counterpart, extra: 32)
+        for (mapping, field) in changes {
             let key = prefix + Array(mapping.left.utf8)
             var state =
                 try tables.withValue(in: pairs, forKey: key) { try PairFieldState(stored: $0) }
                 ?? PairFieldState()
-            let mine = try fields[mapping.field(on: side)]?.state()
-            let other = try field(
-                Self.fieldKey(counterpart, mapping.field(on: side.opposite)), in: tables)?.state()
-            if settles {
-                Authority.settle(
-                    mapping, echoedOn: side, echoed: mine, other: other, state: &state, at: sequence
-                )
+            let otherRecord = try self.field(
+                Self.fieldKey(counterpartKey, mapping.field(on: side.opposite)), in: tables)
+            if let field, field.isEcho {
+                // The commonest case by far: the echo is byte for byte what the other side
+                // holds, with no value to translate. Then the sides agree without decoding.
+                let plain = mapping.values.pairs.isEmpty
+                if plain, let mine = field.value, mine == otherRecord?.value {
+                    state.agreedAt = sequence
+                    state.desired = [:]
+                } else {
+                    Authority.settle(
+                        mapping, echoedOn: side, echoed: try field.state(),
+                        other: try otherRecord?.state(), state: &state, at: sequence)
+                }
             } else {
-                let changed =
-                    mine ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed)
                 Authority.decide(
-                    mapping, changedOn: side, changed: changed, other: other, state: &state,
-                    at: sequence)
+                    mapping, changedOn: side,
+                    changed: try field?.state()
+                        ?? FieldState(value: nil, setBy: .zero, upstreamAt: nil, origin: .observed),
+                    other: try otherRecord?.state(), state: &state, at: sequence)
             }
             try tables.put(state.stored, forKey: key, in: pairs)
         }
@@ -453,7 +471,7 @@ struct SyncTables {
         let intent = IntentRecord(
             status: .pending, operation: operation, outcome: 0, record: reference,
             idempotencyKey: try body.requiredString("idempotencyKey"), pair: pair, target: target,
-            fields: fieldsValue)
+            fields: fieldsValue.bytes)
         try tables.put(intent.stored, forKey: EventKeys.sequence(event.sequence), in: intents)
     }
 
@@ -474,16 +492,17 @@ struct SyncTables {
         intent.status = outcome.succeeded ? .succeeded : .failed
         intent.outcome = event.sequence.rawValue
         try tables.put(intent.stored, forKey: EventKeys.sequence(outcome.intent), in: intents)
-        let written = intent.fields.members ?? []
         switch (intent.operation, outcome.succeeded) {
         case (.create, _):
             try tables.delete(Self.createKey(pair: intent.pair, intent.record), in: links)
             if let created = outcome.created {
-                try expect(written, on: created, fromIntent: outcome.intent, in: tables)
+                try expect(
+                    try intent.writtenFields(), on: created, fromIntent: outcome.intent,
+                    in: tables)
             }
         case (.update, false):
             // A failed write will not come back: its values no longer count as echoes.
-            for (name, _) in written {
+            for (name, _) in try intent.writtenFields() {
                 let key = Self.fieldKey(intent.record, name)
                 guard var field = try self.field(key, in: tables),
                     field.written?.intent == outcome.intent.rawValue
