@@ -49,19 +49,23 @@ enum ReplayCase {
         report("  generation phase peak RssAnon \(megabytes(memory.endPhase())) MB")
 
         let projection = SyncProjection()
+        // As `syncledger replay` rebuilds: into a scratch store, synced once at the end.
         let store = try ProjectionStore(
             at: directory.path + "/projection", identity: projection.identity,
-            tableNames: projection.tableNames)
+            tableNames: projection.tableNames, scratch: true)
         defer { store.close() }
         let replay = try measure {
-            try Projector(log: log, store: store, projection: projection, batchSize: 16_384)
-                .catchUp()
+            let last = try Projector(
+                log: log, store: store, projection: projection, batchSize: 16_384
+            ).catchUp()
+            try store.sync()
+            return last
         }
         let replayPeak = memory.endPhase()
         let replayed = Int(replay.result.rawValue)
         report(
             "  replay: \(fixed(replay.duration.seconds, decimals: 2)) s, store "
-                + "\(megabytes(directory.diskUsage())) MB on disk with the log, "
+                + "\(megabytes(store.fileBytes)) MB, "
                 + "digest \(try store.digest())")
         report("  replay phase peak RssAnon \(megabytes(replayPeak)) MB")
 

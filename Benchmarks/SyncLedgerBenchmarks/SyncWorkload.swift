@@ -46,8 +46,10 @@ struct SyncWorkload {
     private var generator: SeededGenerator
     private var position: UInt64 = 0
     private var time = Timestamp(secondsSinceEpoch: 1_767_600_000)
-    private var ticketFields: [ValueObject] = []
-    private var issueFields: [ValueObject] = []
+    /// Each ticket's tags and each issue's labels: the one field whose written value depends
+    /// on what the destination holds (merged sets). Everything else written is the change.
+    private var tags: [Value] = []
+    private var labels: [Value] = []
     private var pending: [NewEvent] = []
 
     /// What was generated, for the report.
@@ -73,7 +75,7 @@ struct SyncWorkload {
     /// The next batch of at most `count` events; batches never split one sync step.
     mutating func next(_ count: Int) -> [NewEvent] {
         while pending.count < count && position < UInt64(eventCount) {
-            if ticketFields.count < ticketCount {
+            if tags.count < ticketCount {
                 createTicket()
             } else {
                 change()
@@ -99,10 +101,10 @@ struct SyncWorkload {
 
     /// A new ticket, created in Jira, linked, and echoed back: five events.
     private mutating func createTicket() {
-        let number = ticketFields.count + 1
+        let number = tags.count + 1
         let ticket = Self.ticket(number)
         let issue = Self.issue(number)
-        var fields = ticketBody(number)
+        let fields = ticketBody(number)
         let observed = emit(
             Observation(source: "webhook", fields: fields).event(ticket, upstreamAt: tick()))
         let mapped = carry(fields, from: .left)
@@ -120,9 +122,8 @@ struct SyncWorkload {
         issueBody["project"] = "SUP"
         _ = emit(Observation(source: "poll", fields: issueBody).event(issue, upstreamAt: tick()))
         echoes += 1
-        fields["id"] = .integer(Int64(number))
-        ticketFields.append(fields)
-        issueFields.append(issueBody)
+        tags.append(fields["tags"] ?? [])
+        labels.append(issueBody["labels"] ?? [])
     }
 
     /// A change on one side carried to the other: observation, intent, outcome, echo. Some
@@ -145,6 +146,7 @@ struct SyncWorkload {
         set(name, to: value, on: side, index)
 
         var winner = side
+        var winnerValue = value
         var basis = observed
         if mapping.authority == .lastWriterWins && generator.next(upperBound: 20 as UInt64) == 0 {
             // The other side changed the same field a moment later: it wins.
@@ -157,15 +159,11 @@ struct SyncWorkload {
                     otherRecord, upstreamAt: tick()))
             set(otherName, to: otherValue, on: side.opposite, index)
             winner = side.opposite
-        }
-        if mapping.authority == .manual {
-            // Carried only when the other side has not changed the field since the last sync,
-            // which holds here; the value is written as is.
+            winnerValue = otherValue
         }
         let destinationSide = winner.opposite
         let destination = destinationSide == .left ? Self.ticket(index + 1) : Self.issue(index + 1)
-        let source = winner == .left ? ticketFields[index] : issueFields[index]
-        let written = written(mapping, from: winner, source: source, index: index)
+        let written = written(mapping, from: winner, value: winnerValue, index: index)
         let fields: ValueObject = [mapping.field(on: destinationSide): written]
         let intentEvent = WriteIntent(
             pair: Self.pair.name, operation: .update, fields: fields,
@@ -197,17 +195,16 @@ struct SyncWorkload {
     }
 
     /// What the destination is written: the carried value, or for merged sets the union.
-    private func written(
-        _ mapping: FieldMapping, from side: Side, source: ValueObject, index: Int
-    ) -> Value {
-        let carried = mapping.carry(source[mapping.field(on: side)] ?? .null, from: side)
+    private func written(_ mapping: FieldMapping, from side: Side, value: Value, index: Int)
+        -> Value
+    {
+        let carried = mapping.carry(value, from: side)
         guard mapping.authority == .mergeSet else {
             return carried
         }
-        let destination = side == .left ? issueFields[index] : ticketFields[index]
+        let destination = side == .left ? labels[index] : tags[index]
         var union = carried.arrayValue ?? []
-        for element in destination[mapping.field(on: side.opposite)]?.arrayValue ?? []
-        where !union.contains(element) {
+        for element in destination.arrayValue ?? [] where !union.contains(element) {
             union.append(element)
         }
         return .array(union)
@@ -225,10 +222,10 @@ struct SyncWorkload {
     }
 
     private mutating func set(_ name: String, to value: Value, on side: Side, _ index: Int) {
-        if side == .left {
-            ticketFields[index][name] = value
-        } else {
-            issueFields[index][name] = value
+        if name == "tags" {
+            tags[index] = value
+        } else if name == "labels" {
+            labels[index] = value
         }
     }
 

@@ -29,6 +29,14 @@ public final class Environment: @unchecked Sendable {
         /// An existing environment keeps its recorded size when that is larger.
         public var initialMapSize: Int = 64 << 20
 
+        /// Whether each commit waits for the disk. Defaults to `true`.
+        ///
+        /// Without it (`MDB_NOSYNC`) commits return once their pages are written to the
+        /// operating system, and ``sync()`` flushes them; a crash of the machine (not of the
+        /// process) may then lose recent commits or damage the file. Only for data that can be
+        /// rebuilt, such as a projection being replayed.
+        public var syncsEachCommit = true
+
         /// Creates the default options.
         public init() {}
     }
@@ -77,6 +85,9 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly {
                 flags |= UInt32(MDB_RDONLY)
+            }
+            if !options.syncsEachCommit {
+                flags |= UInt32(MDB_NOSYNC)
             }
             let opened = mdb_env_open(handle, path, flags, 0o644)
             if opened != MDB_SUCCESS {
@@ -192,6 +203,14 @@ public final class Environment: @unchecked Sendable {
                     try adoptResizedMap()
                 }
             }
+        }
+    }
+
+    /// Flushes committed pages to the disk and waits for it; needed only when commits do not
+    /// (``Options/syncsEachCommit`` is `false`).
+    public func sync() throws {
+        try gate.withSharedLock {
+            try check(mdb_env_sync(try currentHandle(), 1), "mdb_env_sync")
         }
     }
 

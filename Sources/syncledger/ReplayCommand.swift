@@ -116,8 +116,11 @@ enum Replay {
             + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let projection = SyncProjection(planCheck: planCheck)
+        // A scratch store: it is thrown away after the comparison, so its batches need not
+        // wait for the disk.
         let store = try ProjectionStore(
-            at: directory, identity: projection.identity, tableNames: projection.tableNames)
+            at: directory, identity: projection.identity, tableNames: projection.tableNames,
+            scratch: true)
         defer { store.close() }
         let total = max(limit.rawValue, 1)
         try Projector(log: log, store: store, projection: projection, batchSize: 16_384)

@@ -118,6 +118,24 @@ struct ReplayTests {
         }
     }
 
+    @Test func twoReplaysWriteByteIdenticalDatabaseFiles() throws {
+        let scenario = try SyncScenario()
+        try drive(scenario, seed: 21, steps: 200)
+        var files: [Data] = []
+        for attempt in 0..<2 {
+            let directory = scenario.directory + "/file-replay-\(attempt)"
+            let projection = SyncProjection()
+            let store = try ProjectionStore(
+                at: directory, identity: projection.identity, tableNames: projection.tableNames)
+            try Projector(log: scenario.log, store: store, projection: projection, batchSize: 64)
+                .catchUp()
+            store.close()
+            files.append(try Data(contentsOf: URL(fileURLWithPath: directory + "/data.mdb")))
+        }
+        #expect(files[0].count > 0)
+        #expect(files[0] == files[1])
+    }
+
     @Test func aReplayUntilAPointLeavesWhatTheLiveProjectionHeldThen() throws {
         let scenario = try SyncScenario()
         try drive(scenario, seed: 9, steps: 100)

@@ -28,10 +28,14 @@ public final class ProjectionStore: Sendable {
     /// Opens the store at `directory` for the projection `identity` with `tableNames`,
     /// creating it when it does not exist (unless `readOnly`).
     ///
+    /// A `scratch` store does not wait for the disk at each batch: for a rebuild that is thrown
+    /// away, or synced once at the end with ``sync()``. A crash of the machine can damage it.
+    ///
     /// Throws ``LedgerError/Code/projection`` when the store was built by another projection
     /// (another identity): its contents mean something else, and it must be rebuilt.
     public init(
-        at directory: String, identity: String, tableNames: [String], readOnly: Bool = false
+        at directory: String, identity: String, tableNames: [String], readOnly: Bool = false,
+        scratch: Bool = false
     ) throws {
         precondition(!tableNames.contains(Self.metaName), "'meta' is the store's own table")
         if !readOnly {
@@ -40,6 +44,7 @@ public final class ProjectionStore: Sendable {
         var options = Environment.Options()
         options.readOnly = readOnly
         options.maxDatabases = UInt32(tableNames.count + 1)
+        options.syncsEachCommit = !scratch
         let environment: Environment
         do {
             environment = try Environment(path: directory, options: options)
@@ -94,6 +99,18 @@ public final class ProjectionStore: Sendable {
 
     deinit {
         environment.close()
+    }
+
+    /// Waits until everything committed is on disk: what a ``init(at:identity:tableNames:readOnly:scratch:)``
+    /// scratch store needs before it is kept.
+    public func sync() throws {
+        try storage { try environment.sync() }
+    }
+
+    /// The size of the store's data file in bytes.
+    public var fileBytes: Int {
+        var status = stat()
+        return stat(path + "/data.mdb", &status) == 0 ? Int(status.st_size) : 0
     }
 
     /// The last log position applied; ``SequenceNumber/zero`` for a new store.
