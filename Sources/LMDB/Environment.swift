@@ -37,6 +37,15 @@ public final class Environment: @unchecked Sendable {
         /// rebuilt, such as a projection being replayed.
         public var syncsEachCommit = true
 
+        /// Whether writes go straight into the memory map (`MDB_WRITEMAP`). Defaults to
+        /// `false`.
+        ///
+        /// A large write transaction then keeps its changed pages in the file's own pages
+        /// instead of in allocated memory, and a commit has nothing to copy; the price is that a
+        /// stray write through a pointer into the map could damage the file, and nested
+        /// transactions are not available. For stores that can be rebuilt.
+        public var writesToMap = false
+
         /// Creates the default options.
         public init() {}
     }
@@ -88,6 +97,9 @@ public final class Environment: @unchecked Sendable {
             }
             if !options.syncsEachCommit {
                 flags |= UInt32(MDB_NOSYNC)
+            }
+            if options.writesToMap && !options.readOnly {
+                flags |= UInt32(MDB_WRITEMAP)
             }
             let opened = mdb_env_open(handle, path, flags, 0o644)
             if opened != MDB_SUCCESS {

@@ -28,8 +28,9 @@ public final class ProjectionStore: Sendable {
     /// Opens the store at `directory` for the projection `identity` with `tableNames`,
     /// creating it when it does not exist (unless `readOnly`).
     ///
-    /// A `scratch` store does not wait for the disk at each batch: for a rebuild that is thrown
-    /// away, or synced once at the end with ``sync()``. A crash of the machine can damage it.
+    /// A `scratch` store does not wait for the disk at each batch and writes straight into its
+    /// memory map: for a rebuild that is thrown away, or synced once at the end with
+    /// ``sync()``. A crash of the machine can damage it.
     ///
     /// Throws ``LedgerError/Code/projection`` when the store was built by another projection
     /// (another identity): its contents mean something else, and it must be rebuilt.
@@ -45,6 +46,7 @@ public final class ProjectionStore: Sendable {
         options.readOnly = readOnly
         options.maxDatabases = UInt32(tableNames.count + 1)
         options.syncsEachCommit = !scratch
+        options.writesToMap = scratch
         let environment: Environment
         do {
             environment = try Environment(path: directory, options: options)
