@@ -56,7 +56,7 @@ enum ReplayCase {
         defer { store.close() }
         let replay = try measure {
             let last = try Projector(
-                log: log, store: store, projection: projection, batchSize: 16_384
+                log: log, store: store, projection: projection, batchSize: 4_096
             ).catchUp()
             try store.sync()
             return last

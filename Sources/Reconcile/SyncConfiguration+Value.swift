@@ -94,7 +94,7 @@ extension FieldMapping {
             "left": .string(left), "right": .string(right),
             "authority": .string(authority.description),
         ]
-        if !values.pairs.isEmpty {
+        if !values.isEmpty {
             object["values"] = .array(values.pairs.map { .array([$0.left, $0.right]) })
         }
         return .object(object)

@@ -170,6 +170,9 @@ public struct ValueMap: Sendable, Hashable {
     private var leftValues: [Value] = []
     private var rightValues: [Value] = []
 
+    /// Whether the map lists no pairs: every value carries over as it is.
+    public var isEmpty: Bool { leftValues.isEmpty }
+
     /// Creates a map from pairs (left value, right value). Each value may appear once per side.
     public init(_ pairs: [(Value, Value)] = []) {
         for (left, right) in pairs {
@@ -183,6 +186,9 @@ public struct ValueMap: Sendable, Hashable {
     /// `value`, read on `side`, as the other side spells it; unlisted values carry over as
     /// they are.
     public func translate(_ value: Value, from side: Side) -> Value {
+        if isEmpty {
+            return value
+        }
         let (from, to) = side == .left ? (leftValues, rightValues) : (rightValues, leftValues)
         guard let index = from.firstIndex(of: value) else {
             return value

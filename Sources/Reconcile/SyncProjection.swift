@@ -277,7 +277,7 @@ struct SyncTables {
             else {
                 continue
             }
-            var decisions: [(FieldMapping, FieldRecord)] = []
+            var decisions: [(mapping: FieldMapping, field: FieldRecord?)] = []
             for mapping in pair.fields {
                 let name = mapping.field(on: side)
                 if let field = touched.first(where: { $0.name == name })?.field {
@@ -360,7 +360,7 @@ struct SyncTables {
         // A new link: the sides have never agreed, so every mapped field is decided as if the
         // left had just changed it, and authority settles any difference.
         let leftRecordKey = Self.key(left, extra: 32)
-        var changes: [(FieldMapping, FieldRecord?)] = []
+        var changes: [(mapping: FieldMapping, field: FieldRecord?)] = []
         for mapping in pair.fields {
             changes.append(
                 (mapping, try field(Self.fieldKey(leftRecordKey, mapping.left), in: tables)))
@@ -411,7 +411,7 @@ struct SyncTables {
             if let field, field.isEcho {
                 // The commonest case by far: the echo is byte for byte what the other side
                 // holds, with no value to translate. Then the sides agree without decoding.
-                let plain = mapping.values.pairs.isEmpty
+                let plain = mapping.values.isEmpty
                 if plain, let mine = field.value, mine == otherRecord?.value {
                     state.agreedAt = sequence
                     state.desired = [:]

@@ -123,7 +123,7 @@ enum Replay {
             scratch: true)
         defer { store.close() }
         let total = max(limit.rawValue, 1)
-        try Projector(log: log, store: store, projection: projection, batchSize: 16_384)
+        try Projector(log: log, store: store, projection: projection, batchSize: 4_096)
             .catchUp(until: limit) { position in
                 let done = Int(position.rawValue * 40 / total)
                 Output.progress(
