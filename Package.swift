@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "Ledger", targets: ["Ledger"]),
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Reconcile", targets: ["Reconcile"]),
+        .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -21,7 +22,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(
+            name: "CMicroHTTPD",
+            pkgConfig: "libmicrohttpd",
+            providers: [.apt(["libmicrohttpd-dev"])]
+        ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
         .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
@@ -33,6 +40,7 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Ledger"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]
