@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "LMDB", targets: ["LMDB"]),
         .library(name: "Reconcile", targets: ["Reconcile"]),
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
+        .library(name: "Sandbox", targets: ["Sandbox"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
+        .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
         .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
@@ -41,6 +43,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["Ledger", "LMDB"]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Ledger"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
+        .testTarget(name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "Ledger"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,530 @@
+import Foundation
+import HTTPServer
+import Ledger
+import Synchronization
+
+/// A local Zendesk Support API: tickets, comments, ticket fields, bulk jobs and the incremental
+/// cursor export, behind API-token authentication and per-minute rate limits, with
+/// `Idempotency-Key` on ticket creation. State is in memory, seeded deterministically.
+/// `docs/sandbox.md` lists where it differs from the real service.
+public final class ZendeskEmulator: Sendable {
+    /// How the emulator starts.
+    public struct Configuration: Sendable {
+        /// The agent whose API token is accepted. Defaults to `agent@example.com`.
+        public var email = "agent@example.com"
+        /// The API token accepted. Defaults to `sandbox-token`.
+        public var apiToken = "sandbox-token"
+        /// Requests per minute (the plan's limit); 0 turns limits off. Defaults to 700.
+        public var requestsPerMinute = 700
+        /// Requests per minute to the incremental export; 0 turns the limit off. Defaults to
+        /// 10.
+        public var incrementalRequestsPerMinute = 10
+        /// The seed of the generated data. Defaults to 1.
+        public var seed: UInt64 = 1
+        /// Tickets generated at start. Defaults to 50.
+        public var tickets = 50
+        /// Where time comes from.
+        public var clock: any SandboxClock = SystemSandboxClock()
+
+        /// The defaults.
+        public init() {}
+    }
+
+    let configuration: Configuration
+    let state: Mutex<ZendeskState>
+    private let limiter: RateLimiter
+    private let incrementalLimiter: RateLimiter
+
+    /// Creates the emulator with its seeded tickets.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        var seeder = ZendeskSeeder(seed: configuration.seed)
+        let tickets = seeder.tickets(configuration.tickets, now: configuration.clock.now())
+        state = Mutex(ZendeskState(tickets: tickets))
+        limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+        incrementalLimiter = RateLimiter(perMinute: configuration.incrementalRequestsPerMinute)
+    }
+
+    /// The routes of the API, to serve on an ``HTTPServer``.
+    public var router: Router {
+        var router = Router()
+        router.addBoth(.get, "/api/v2/tickets") { [self] in guarded($0, listTickets) }
+        router.addBoth(.post, "/api/v2/tickets") { [self] in guarded($0, createTicket) }
+        router.addBoth(.get, "/api/v2/tickets/show_many") { [self] in guarded($0, showMany) }
+        router.addBoth(.post, "/api/v2/tickets/create_many") { [self] in guarded($0, createMany) }
+        router.addBoth(.put, "/api/v2/tickets/update_many") { [self] in guarded($0, updateMany) }
+        router.addBoth(.get, "/api/v2/tickets/{id}") { [self] in guarded($0, showTicket) }
+        router.addBoth(.put, "/api/v2/tickets/{id}") { [self] in guarded($0, updateTicket) }
+        router.addBoth(.delete, "/api/v2/tickets/{id}") { [self] in guarded($0, deleteTicket) }
+        router.addBoth(.get, "/api/v2/tickets/{id}/comments") { [self] in guarded($0, comments) }
+        router.addBoth(.get, "/api/v2/ticket_fields") { [self] in guarded($0, ticketFields) }
+        router.addBoth(.get, "/api/v2/job_statuses/{id}") { [self] in guarded($0, jobStatus) }
+        router.add(.get, "/api/v2/incremental/tickets/cursor.json") { [self] request in
+            guarded(request, limiter: incrementalLimiter, incrementalExport)
+        }
+        return router
+    }
+
+    // MARK: - Authentication and limits
+
+    /// Checks the credentials and the rate limit, runs `handler`, and adds the limit headers.
+    private func guarded(
+        _ request: HTTPRequest, limiter: RateLimiter? = nil,
+        _ handler: (HTTPRequest) -> HTTPResponse
+    ) -> HTTPResponse {
+        guard isAuthorised(request) else {
+            return .json(["error": "Couldn't authenticate you"], status: 401)
+        }
+        let now = configuration.clock.now()
+        let budget = (limiter ?? self.limiter).spend(at: now)
+        var response: HTTPResponse
+        if budget.allowed {
+            response = handler(request)
+        } else {
+            response = .json(
+                [
+                    "error": "APIRateLimitExceeded",
+                    "description": "Number of allowed API requests per minute exceeded",
+                ], status: 429)
+            response.headers.set("Retry-After", String(budget.resetIn))
+        }
+        let limit = (limiter ?? self.limiter).limit
+        if limit > 0 {
+            response.headers.set("X-Rate-Limit", String(limit))
+            response.headers.set("X-Rate-Limit-Remaining", String(budget.remaining))
+            response.headers.set("ratelimit-limit", String(limit))
+            response.headers.set("ratelimit-remaining", String(budget.remaining))
+            response.headers.set("ratelimit-reset", String(budget.resetIn))
+        }
+        return response
+    }
+
+    private func isAuthorised(_ request: HTTPRequest) -> Bool {
+        guard let header = request.headers["Authorization"], header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)))
+        else {
+            return false
+        }
+        let expected = "\(configuration.email)/token:\(configuration.apiToken)"
+        return String(decoding: decoded, as: UTF8.self) == expected
+    }
+
+    /// `http://host:port` as the client addressed the server, for URLs in responses.
+    private func baseURL(_ request: HTTPRequest) -> String {
+        "http://\(request.headers["Host"] ?? "127.0.0.1")"
+    }
+
+    // MARK: - Tickets
+
+    private func listTickets(_ request: HTTPRequest) -> HTTPResponse {
+        let base = baseURL(request)
+        if request.query("page[size]") != nil || request.query("page[after]") != nil
+            || request.query("page[before]") != nil
+        {
+            return cursorPage(request, base: base)
+        }
+        let perPage = min(Int(request.query("per_page") ?? "") ?? 100, 100)
+        let page = max(Int(request.query("page") ?? "") ?? 1, 1)
+        guard perPage > 0, (page - 1) * perPage < 10_000 else {
+            return .json(
+                [
+                    "error": "InvalidPaginationParameter",
+                    "description":
+                        "Offset pagination is limited to the first 10000 records; use cursor pagination",
+                ], status: 400)
+        }
+        let live = state.withLock { $0.liveTickets() }
+        let start = min((page - 1) * perPage, live.count)
+        let slice = live[start..<min(start + perPage, live.count)]
+        let next: Value =
+            start + perPage < live.count
+            ? .string("\(base)/api/v2/tickets.json?page=\(page + 1)&per_page=\(perPage)") : .null
+        let previous: Value =
+            page > 1
+            ? .string("\(base)/api/v2/tickets.json?page=\(page - 1)&per_page=\(perPage)") : .null
+        return .json([
+            "tickets": .array(
+                slice.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
+            "next_page": next, "previous_page": previous, "count": .integer(Int64(live.count)),
+        ])
+    }
+
+    private func cursorPage(_ request: HTTPRequest, base: String) -> HTTPResponse {
+        let size = Int(request.query("page[size]") ?? "") ?? 100
+        guard (1...100).contains(size) else {
+            return .json(
+                [
+                    "error": "InvalidPaginationParameter",
+                    "description": "page[size] must be 1 to 100",
+                ],
+                status: 400)
+        }
+        let live = state.withLock { $0.liveTickets() }
+        var page: ArraySlice<ZendeskTicket>
+        if let after = request.query("page[after]") {
+            guard let last = Cursor.decode(after) else {
+                return .json(
+                    [
+                        "error": "InvalidPaginationParameter",
+                        "description": "page[after] is not a cursor",
+                    ],
+                    status: 400)
+            }
+            page = live.drop { $0.id <= last }.prefix(size)
+        } else if let before = request.query("page[before]") {
+            guard let first = Cursor.decode(before) else {
+                return .json(
+                    [
+                        "error": "InvalidPaginationParameter",
+                        "description": "page[before] is not a cursor",
+                    ],
+                    status: 400)
+            }
+            page = live.filter { $0.id < first }.suffix(size)
+        } else {
+            page = live.prefix(size)
+        }
+        let hasMore = page.last.map { last in live.contains { $0.id > last.id } } ?? false
+        let after = page.last.map { Cursor.encode($0.id) }
+        let before = page.first.map { Cursor.encode($0.id) }
+        let path = "\(base)/api/v2/tickets.json?page%5Bsize%5D=\(size)"
+        return .json([
+            "tickets": .array(
+                page.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
+            "meta": [
+                "has_more": .bool(hasMore), "after_cursor": after.map(Value.string) ?? .null,
+                "before_cursor": before.map(Value.string) ?? .null,
+            ],
+            "links": [
+                "next": hasMore ? .string("\(path)&page%5Bafter%5D=\(after!)") : .null,
+                "prev": before.map { .string("\(path)&page%5Bbefore%5D=\($0)") } ?? .null,
+            ],
+        ])
+    }
+
+    private func showTicket(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = Int64(request.parameters["id"] ?? ""),
+            let ticket = state.withLock({ $0.ticket(id) })
+        else {
+            return Self.notFound
+        }
+        return .json([
+            "ticket": ticket.json(baseURL: baseURL(request), fields: ZendeskTicketField.standard)
+        ])
+    }
+
+    private func showMany(_ request: HTTPRequest) -> HTTPResponse {
+        let ids = (request.query("ids") ?? "").split(separator: ",").compactMap { Int64($0) }
+        guard ids.count <= 100 else {
+            return .json(
+                ["error": "InvalidValue", "description": "show_many takes at most 100 ids"],
+                status: 400)
+        }
+        let tickets = state.withLock { state in ids.compactMap { state.ticket($0) } }
+        let base = baseURL(request)
+        return .json([
+            "tickets": .array(
+                tickets.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) })
+        ])
+    }
+
+    private func createTicket(_ request: HTTPRequest) -> HTTPResponse {
+        let base = baseURL(request)
+        let key = request.headers["Idempotency-Key"]
+        if let key, key.utf8.count > 255 {
+            return .json(
+                ["error": "InvalidValue", "description": "Idempotency-Key is longer than 255"],
+                status: 400)
+        }
+        let digest = Digest.sha256(request.body)
+        return state.withLock { state in
+            if let key, let earlier = state.idempotency[key] {
+                guard earlier.digest == digest else {
+                    return .json(
+                        [
+                            "error": "IdempotentRequestError",
+                            "description":
+                                "Idempotency-Key was used with a different request body",
+                        ], status: 400)
+                }
+                var replay = earlier.response
+                replay.headers.set("x-idempotency-lookup", "hit")
+                return replay
+            }
+            var response: HTTPResponse
+            switch Self.ticketMembers(request) {
+            case .failure(let rejection):
+                response = rejection.response
+            case .success(let members):
+                switch state.create(members, now: configuration.clock.now()) {
+                case .failure(let invalid):
+                    response = invalid.response
+                case .success(let (ticket, audit)):
+                    response = .json(
+                        [
+                            "ticket": ticket.json(
+                                baseURL: base, fields: ZendeskTicketField.standard),
+                            "audit": audit,
+                        ], status: 201)
+                    response.headers.set("Location", "\(base)/api/v2/tickets/\(ticket.id).json")
+                }
+            }
+            if let key {
+                if response.status < 500 {
+                    state.idempotency[key] = ZendeskState.Remembered(
+                        digest: digest, response: response)
+                }
+                response.headers.set("x-idempotency-lookup", "miss")
+            }
+            return response
+        }
+    }
+
+    private func updateTicket(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = Int64(request.parameters["id"] ?? "") else {
+            return Self.notFound
+        }
+        let members: ValueObject
+        switch Self.ticketMembers(request) {
+        case .failure(let rejection): return rejection.response
+        case .success(let parsed): members = parsed
+        }
+        let base = baseURL(request)
+        return state.withLock { state in
+            switch state.update(id, members, now: configuration.clock.now()) {
+            case .failure(let invalid):
+                return invalid.response
+            case .success(let (ticket, audit)):
+                return .json([
+                    "ticket": ticket.json(baseURL: base, fields: ZendeskTicketField.standard),
+                    "audit": audit,
+                ])
+            }
+        }
+    }
+
+    private func deleteTicket(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = Int64(request.parameters["id"] ?? "") else {
+            return Self.notFound
+        }
+        let deleted = state.withLock { $0.delete(id, now: configuration.clock.now()) }
+        return deleted ? HTTPResponse(status: 204) : Self.notFound
+    }
+
+    private func comments(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = Int64(request.parameters["id"] ?? ""),
+            let ticket = state.withLock({ $0.ticket(id) })
+        else {
+            return Self.notFound
+        }
+        return .json([
+            "comments": .array(ticket.comments.map { $0.json() }), "next_page": .null,
+            "previous_page": .null, "count": .integer(Int64(ticket.comments.count)),
+        ])
+    }
+
+    private func ticketFields(_ request: HTTPRequest) -> HTTPResponse {
+        let base = baseURL(request)
+        return .json([
+            "ticket_fields": .array(ZendeskTicketField.standard.map { $0.json(baseURL: base) }),
+            "next_page": .null, "previous_page": .null,
+            "count": .integer(Int64(ZendeskTicketField.standard.count)),
+        ])
+    }
+
+    // MARK: - Bulk jobs
+
+    private func createMany(_ request: HTTPRequest) -> HTTPResponse {
+        bulk(request, member: "tickets") { state, ticket, now in
+            state.create(ticket, now: now).map { created, _ in created.id }
+        }
+    }
+
+    private func updateMany(_ request: HTTPRequest) -> HTTPResponse {
+        bulk(request, member: "tickets") { state, ticket, now in
+            guard case .integer(let id)? = ticket["id"] else {
+                return .failure(ZendeskInvalid(field: "id", description: "Id: is required"))
+            }
+            return state.update(id, ticket, now: now).map { updated, _ in updated.id }
+        }
+    }
+
+    /// Runs each ticket of the body through `apply` and records the results as a job.
+    private func bulk(
+        _ request: HTTPRequest, member: String,
+        _ apply: (inout ZendeskState, ValueObject, Timestamp) -> Result<Int64, ZendeskInvalid>
+    ) -> HTTPResponse {
+        guard case .success(let body) = request.jsonObject(),
+            case .array(let items)? = body[member]
+        else {
+            return .json(
+                [
+                    "error": "InvalidValue",
+                    "description": .string("expected {\"\(member)\": [...]}"),
+                ],
+                status: 400)
+        }
+        guard items.count <= 100 else {
+            return .json(
+                ["error": "TooManyValues", "description": "at most 100 tickets per job"],
+                status: 400)
+        }
+        let base = baseURL(request)
+        let job = state.withLock { state -> Value in
+            let now = configuration.clock.now()
+            var results: [Value] = []
+            for (index, item) in items.enumerated() {
+                let outcome: Result<Int64, ZendeskInvalid> =
+                    item.objectValue.map { apply(&state, $0, now) }
+                    ?? .failure(ZendeskInvalid(field: "ticket", description: "is not an object"))
+                switch outcome {
+                case .success(let id):
+                    results.append([
+                        "index": .integer(Int64(index)), "id": .integer(id), "success": true,
+                    ])
+                case .failure(let invalid):
+                    results.append([
+                        "index": .integer(Int64(index)), "success": false,
+                        "error": "RecordInvalid", "details": .string(invalid.description),
+                    ])
+                }
+            }
+            return state.recordJob(results: results, baseURL: base)
+        }
+        return .json(["job_status": job])
+    }
+
+    private func jobStatus(_ request: HTTPRequest) -> HTTPResponse {
+        guard let job = state.withLock({ $0.jobs[request.parameters["id"] ?? ""] }) else {
+            return Self.notFound
+        }
+        return .json(["job_status": job])
+    }
+
+    // MARK: - Incremental export
+
+    private func incrementalExport(_ request: HTTPRequest) -> HTTPResponse {
+        let now = configuration.clock.now().unixSeconds
+        let base = baseURL(request)
+        let position: (time: Int64, id: Int64)
+        if let cursor = request.query("cursor") {
+            guard let decoded = ExportCursor.decode(cursor) else {
+                return .json(
+                    ["error": "InvalidValue", "description": "cursor is not a valid cursor"],
+                    status: 400)
+            }
+            position = decoded
+        } else {
+            guard let start = Int64(request.query("start_time") ?? "") else {
+                return .json(
+                    ["error": "InvalidValue", "description": "start_time or cursor is required"],
+                    status: 400)
+            }
+            guard start <= now - 60 else {
+                return .json(
+                    [
+                        "error": "InvalidValue",
+                        "description":
+                            "Too recent start_time. Use a start_time older than 1 minute",
+                    ], status: 400)
+            }
+            position = (start, 0)
+        }
+        let perPage = min(Int(request.query("per_page") ?? "") ?? 1_000, 1_000)
+        // The last minute is left out: changes in it may still be reordered.
+        let horizon = now - 60
+        let changed = state.withLock { state in
+            state.tickets.values.filter { ticket in
+                ticket.generatedTimestamp < horizon
+                    && (ticket.generatedTimestamp, ticket.id) > (position.time, position.id)
+                    && ticket.generatedTimestamp >= position.time
+            }.sorted { ($0.generatedTimestamp, $0.id) < ($1.generatedTimestamp, $1.id) }
+        }
+        let page = changed.prefix(perPage)
+        let last = page.last.map { ($0.generatedTimestamp, $0.id) } ?? position
+        let after = ExportCursor.encode(last)
+        let before = ExportCursor.encode(
+            page.first.map { ($0.generatedTimestamp, $0.id - 1) } ?? position)
+        let url = "\(base)/api/v2/incremental/tickets/cursor.json?cursor="
+        return .json([
+            "tickets": .array(
+                page.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
+            "after_cursor": .string(after), "after_url": .string(url + after),
+            "before_cursor": .string(before), "before_url": .string(url + before),
+            "end_of_stream": .bool(changed.count <= perPage),
+        ])
+    }
+
+    // MARK: - Shapes
+
+    static let notFound = HTTPResponse.json(
+        ["error": "RecordNotFound", "description": "Not found"], status: 404)
+
+    /// The `ticket` member of a request body, or the answer to a body without one.
+    private static func ticketMembers(_ request: HTTPRequest) -> Result<ValueObject, Rejection> {
+        switch request.jsonObject() {
+        case .failure(let bad):
+            return .failure(
+                Rejection(
+                    .json(
+                        ["error": "InvalidValue", "description": .string(bad.reason)], status: 400))
+            )
+        case .success(let body):
+            guard case .object(let ticket)? = body["ticket"] else {
+                return .failure(
+                    Rejection(
+                        .json(
+                            [
+                                "error": "InvalidValue",
+                                "description": "expected {\"ticket\": {...}}",
+                            ],
+                            status: 400)))
+            }
+            return .success(ticket)
+        }
+    }
+}
+
+/// A request answered before it reaches the state: the answer to send.
+struct Rejection: Error {
+    let response: HTTPResponse
+
+    init(_ response: HTTPResponse) {
+        self.response = response
+    }
+}
+
+/// Opaque cursors over ticket ids, as the list endpoint hands them out.
+enum Cursor {
+    static func encode(_ id: Int64) -> String {
+        Data("t:\(id)".utf8).base64EncodedString()
+    }
+
+    static func decode(_ text: String) -> Int64? {
+        guard let data = Data(base64Encoded: text) else {
+            return nil
+        }
+        let decoded = String(decoding: data, as: UTF8.self)
+        return decoded.hasPrefix("t:") ? Int64(decoded.dropFirst(2)) : nil
+    }
+}
+
+/// Opaque cursors of the incremental export: the last change's time and ticket id.
+enum ExportCursor {
+    static func encode(_ position: (Int64, Int64)) -> String {
+        Data("x:\(position.0):\(position.1)".utf8).base64EncodedString()
+    }
+
+    static func decode(_ text: String) -> (time: Int64, id: Int64)? {
+        guard let data = Data(base64Encoded: text) else {
+            return nil
+        }
+        let parts = String(decoding: data, as: UTF8.self).split(separator: ":")
+        guard parts.count == 3, parts[0] == "x", let time = Int64(parts[1]),
+            let id = Int64(parts[2])
+        else {
+            return nil
+        }
+        return (time, id)
+    }
+}
