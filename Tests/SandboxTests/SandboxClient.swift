@@ -43,7 +43,7 @@ final class ZendeskSandbox {
     /// Sends a request with the API token (or `authorization`), and reads the JSON answer.
     func send(
         _ method: String, _ path: String, json: String? = nil, headers: [String: String] = [:],
-        authorization: String? = nil
+        authorization: String? = nil, body: String? = nil
     ) async throws -> Answer {
         let url = path.hasPrefix("http") ? path : server.baseURL + path
         var request = URLRequest(url: URL(string: url)!)
@@ -52,6 +52,9 @@ final class ZendeskSandbox {
         if let json {
             request.httpBody = Data(json.utf8)
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let body {
+            request.httpBody = Data(body.utf8)
         }
         for (name, value) in headers {
             request.setValue(value, forHTTPHeaderField: name)
@@ -64,5 +67,42 @@ final class ZendeskSandbox {
         }
         let body = data.isEmpty ? Value.null : try Value(jsonBytes: Array(data))
         return Answer(status: http.statusCode, headers: fields, body: body)
+    }
+}
+
+/// A session that hands redirects back instead of following them, to read `Location`.
+final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+    static let session = URLSession(
+        configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask,
+        willPerformHTTPRedirection response: HTTPURLResponse, newRequest request: URLRequest,
+        completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        completionHandler(nil)
+    }
+}
+
+extension ZendeskSandbox {
+    /// GETs `path` without following a redirect; returns the status and `Location`.
+    func location(_ path: String) async throws -> (status: Int, location: String?, body: String) {
+        let (data, response) = try await NoRedirects.session.data(
+            for: URLRequest(url: URL(string: server.baseURL + path)!))
+        let http = try #require(response as? HTTPURLResponse)
+        return (
+            http.statusCode, http.value(forHTTPHeaderField: "Location"),
+            String(decoding: data, as: UTF8.self)
+        )
+    }
+
+    /// POSTs a form to the token endpoint.
+    func token(_ fields: [String: String]) async throws -> Answer {
+        let body = fields.sorted { $0.key < $1.key }.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? value)"
+        }.joined(separator: "&")
+        return try await send(
+            "POST", "/oauth/tokens", json: nil,
+            headers: ["Content-Type": "application/x-www-form-urlencoded"], body: body)
     }
 }

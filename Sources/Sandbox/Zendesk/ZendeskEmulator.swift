@@ -4,7 +4,7 @@ import Ledger
 import Synchronization
 
 /// A local Zendesk Support API: tickets, comments, ticket fields, bulk jobs and the incremental
-/// cursor export, behind API-token authentication and per-minute rate limits, with
+/// cursor export, behind API-token or OAuth 2.0 authentication and per-minute rate limits, with
 /// `Idempotency-Key` on ticket creation. State is in memory, seeded deterministically.
 /// `docs/sandbox.md` lists where it differs from the real service.
 public final class ZendeskEmulator: Sendable {
@@ -25,6 +25,15 @@ public final class ZendeskEmulator: Sendable {
         public var tickets = 50
         /// Where time comes from.
         public var clock: any SandboxClock = SystemSandboxClock()
+        /// The OAuth client registered: its id, secret and redirect URI (any port on
+        /// `127.0.0.1` matches a loopback one).
+        public var oauthClientID = "syncledger-sandbox"
+        public var oauthClientSecret = "sandbox-client-secret"
+        public var oauthRedirectURI = "http://127.0.0.1/oauth/callback"
+        /// Whether the consent page approves at once, for scripted use. Defaults to `true`.
+        public var autoApproveConsent = true
+        /// Seconds an OAuth access token lives. Defaults to 7,200.
+        public var accessTokenLifetime: Int64 = 7_200
 
         /// The defaults.
         public init() {}
@@ -34,6 +43,7 @@ public final class ZendeskEmulator: Sendable {
     let state: Mutex<ZendeskState>
     private let limiter: RateLimiter
     private let incrementalLimiter: RateLimiter
+    let oauth: OAuthAuthority
 
     /// Creates the emulator with its seeded tickets.
     public init(configuration: Configuration = Configuration()) {
@@ -43,6 +53,22 @@ public final class ZendeskEmulator: Sendable {
         state = Mutex(ZendeskState(tickets: tickets))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
         incrementalLimiter = RateLimiter(perMinute: configuration.incrementalRequestsPerMinute)
+        var lifetimes = OAuthAuthority.Lifetimes()
+        lifetimes.accessToken = configuration.accessTokenLifetime
+        // A refresh invalidates the pair it used at once.
+        lifetimes.refreshReuseGrace = nil
+        lifetimes.refreshEndsPreviousAccess = true
+        oauth = OAuthAuthority(
+            clients: [
+                .init(
+                    id: configuration.oauthClientID, secret: configuration.oauthClientSecret,
+                    redirectURIs: [configuration.oauthRedirectURI])
+            ], lifetimes: lifetimes, clock: configuration.clock, seed: configuration.seed)
+    }
+
+    /// Revokes every OAuth token issued so far, as an administrator would.
+    public func revokeAllTokens() {
+        oauth.revokeAll()
     }
 
     /// The routes of the API, to serve on an ``HTTPServer``.
@@ -62,6 +88,29 @@ public final class ZendeskEmulator: Sendable {
         router.add(.get, "/api/v2/incremental/tickets/cursor.json") { [self] request in
             guarded(request, limiter: incrementalLimiter, incrementalExport)
         }
+        let approve = "/oauth/authorizations/new"
+        router.add(.get, approve) { [self] request in
+            oauth.authorize(
+                request, autoApprove: configuration.autoApproveConsent, approvePath: approve)
+        }
+        router.add(.post, approve) { [self] request in
+            oauth.authorize(request, autoApprove: true, approvePath: approve)
+        }
+        router.add(.post, "/oauth/tokens") { [self] in oauth.token($0) }
+        router.addBoth(.delete, "/api/v2/oauth/tokens/current") { [self] request in
+            guarded(request) { request in
+                guard let token = Self.bearerToken(request) else {
+                    return .json(
+                        [
+                            "error": "InvalidValue",
+                            "description": "only an OAuth token can be revoked",
+                        ],
+                        status: 400)
+                }
+                oauth.revoke(accessToken: token)
+                return HTTPResponse(status: 204)
+            }
+        }
         return router
     }
 
@@ -72,7 +121,16 @@ public final class ZendeskEmulator: Sendable {
         _ request: HTTPRequest, limiter: RateLimiter? = nil,
         _ handler: (HTTPRequest) -> HTTPResponse
     ) -> HTTPResponse {
-        guard isAuthorised(request) else {
+        if let token = Self.bearerToken(request) {
+            guard oauth.validate(token) else {
+                return .json(
+                    [
+                        "error": "invalid_token",
+                        "error_description":
+                            "The access token provided is expired, revoked, malformed or invalid for other reasons.",
+                    ], status: 401)
+            }
+        } else if !hasAPIToken(request) {
             return .json(["error": "Couldn't authenticate you"], status: 401)
         }
         let now = configuration.clock.now()
@@ -99,7 +157,14 @@ public final class ZendeskEmulator: Sendable {
         return response
     }
 
-    private func isAuthorised(_ request: HTTPRequest) -> Bool {
+    static func bearerToken(_ request: HTTPRequest) -> String? {
+        guard let header = request.headers["Authorization"], header.hasPrefix("Bearer ") else {
+            return nil
+        }
+        return String(header.dropFirst(7))
+    }
+
+    private func hasAPIToken(_ request: HTTPRequest) -> Bool {
         guard let header = request.headers["Authorization"], header.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(header.dropFirst(6)))
         else {
