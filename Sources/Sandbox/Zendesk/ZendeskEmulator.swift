@@ -25,10 +25,11 @@ public final class ZendeskEmulator: Sendable {
         public var tickets = 50
         /// Where time comes from.
         public var clock: any SandboxClock = SystemSandboxClock()
-        /// The OAuth client registered: its id, secret and redirect URI (any port on
-        /// `127.0.0.1` matches a loopback one).
+        /// The id of the OAuth client registered.
         public var oauthClientID = "syncledger-sandbox"
+        /// Its secret.
         public var oauthClientSecret = "sandbox-client-secret"
+        /// Its redirect URI; any port on `127.0.0.1` matches a loopback one.
         public var oauthRedirectURI = "http://127.0.0.1/oauth/callback"
         /// Whether the consent page approves at once, for scripted use. Defaults to `true`.
         public var autoApproveConsent = true
