@@ -67,3 +67,49 @@ public struct Hasher256: ~Copyable {
         return Digest(bytes: Array(output.prefix(Int(length))))
     }
 }
+
+/// HMAC-SHA256 (RFC 2104) with OpenSSL's libcrypto: how providers sign webhooks.
+public enum HMACSHA256 {
+    /// The 32-byte authentication code of `message` under `key`.
+    public static func authenticate(_ message: [UInt8], key: [UInt8]) -> [UInt8] {
+        var output = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
+        var length: UInt32 = 0
+        key.withUnsafeBytes { key in
+            message.withUnsafeBytes { message in
+                _ = HMAC(
+                    EVP_sha256(), key.baseAddress, Int32(key.count),
+                    message.baseAddress?.assumingMemoryBound(to: UInt8.self), message.count,
+                    &output, &length)
+            }
+        }
+        return Array(output.prefix(Int(length)))
+    }
+
+    /// Whether `code` is the authentication code of `message` under `key`, compared in
+    /// constant time, so a forger learns nothing from how long a refusal takes.
+    public static func isValid(_ code: [UInt8], for message: [UInt8], key: [UInt8]) -> Bool {
+        let expected = authenticate(message, key: key)
+        guard code.count == expected.count else {
+            return false
+        }
+        var difference: UInt8 = 0
+        for (left, right) in zip(code, expected) {
+            difference |= left ^ right
+        }
+        return difference == 0
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes in lower-case hexadecimal.
+    public var hexadecimal: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        text.reserveCapacity(count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}
