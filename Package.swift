@@ -33,7 +33,8 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
-        .executableTarget(name: "syncledger", dependencies: ["Ledger", "Reconcile"]),
+        .executableTarget(
+            name: "syncledger", dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: ["Ledger", "LMDB", "CLMDB", "Reconcile"],

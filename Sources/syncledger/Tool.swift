@@ -12,6 +12,7 @@ enum Tool {
         WhyCommand.self,
         PlanCommand.self,
         ReplayCommand.self,
+        SandboxCommand.self,
     ]
 
     static func overview() -> String {

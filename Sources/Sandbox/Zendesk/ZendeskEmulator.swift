@@ -35,6 +35,11 @@ public final class ZendeskEmulator: Sendable {
         public var autoApproveConsent = true
         /// Seconds an OAuth access token lives. Defaults to 7,200.
         public var accessTokenLifetime: Int64 = 7_200
+        /// Attempts at each webhook delivery before it is dropped. Defaults to 5.
+        public var webhookAttempts = 5
+        /// The pause before the first retry of a delivery; it doubles each time. Defaults to
+        /// 200 ms.
+        public var webhookRetryPause: Duration = .milliseconds(200)
 
         /// The defaults.
         public init() {}
@@ -45,6 +50,7 @@ public final class ZendeskEmulator: Sendable {
     private let limiter: RateLimiter
     private let incrementalLimiter: RateLimiter
     let oauth: OAuthAuthority
+    let dispatcher: WebhookDispatcher
 
     /// Creates the emulator with its seeded tickets.
     public init(configuration: Configuration = Configuration()) {
@@ -54,6 +60,9 @@ public final class ZendeskEmulator: Sendable {
         state = Mutex(ZendeskState(tickets: tickets))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
         incrementalLimiter = RateLimiter(perMinute: configuration.incrementalRequestsPerMinute)
+        dispatcher = WebhookDispatcher(
+            maximumAttempts: configuration.webhookAttempts,
+            firstPause: configuration.webhookRetryPause)
         var lifetimes = OAuthAuthority.Lifetimes()
         lifetimes.accessToken = configuration.accessTokenLifetime
         // A refresh invalidates the pair it used at once.
@@ -98,6 +107,7 @@ public final class ZendeskEmulator: Sendable {
             oauth.authorize(request, autoApprove: true, approvePath: approve)
         }
         router.add(.post, "/oauth/tokens") { [self] in oauth.token($0) }
+        addWebhookRoutes(to: &router)
         router.addBoth(.delete, "/api/v2/oauth/tokens/current") { [self] request in
             guarded(request) { request in
                 guard let token = Self.bearerToken(request) else {
@@ -118,7 +128,7 @@ public final class ZendeskEmulator: Sendable {
     // MARK: - Authentication and limits
 
     /// Checks the credentials and the rate limit, runs `handler`, and adds the limit headers.
-    private func guarded(
+    func guarded(
         _ request: HTTPRequest, limiter: RateLimiter? = nil,
         _ handler: (HTTPRequest) -> HTTPResponse
     ) -> HTTPResponse {
@@ -303,7 +313,8 @@ public final class ZendeskEmulator: Sendable {
                 status: 400)
         }
         let digest = Digest.sha256(request.body)
-        return state.withLock { state in
+        var created: ZendeskTicket?
+        let answer = state.withLock { state -> HTTPResponse in
             if let key, let earlier = state.idempotency[key] {
                 guard earlier.digest == digest else {
                     return .json(
@@ -333,6 +344,7 @@ public final class ZendeskEmulator: Sendable {
                             "audit": audit,
                         ], status: 201)
                     response.headers.set("Location", "\(base)/api/v2/tickets/\(ticket.id).json")
+                    created = ticket
                 }
             }
             if let key {
@@ -344,6 +356,10 @@ public final class ZendeskEmulator: Sendable {
             }
             return response
         }
+        if let created {
+            announce("created", created, baseURL: base)
+        }
+        return answer
     }
 
     private func updateTicket(_ request: HTTPRequest) -> HTTPResponse {
@@ -356,16 +372,18 @@ public final class ZendeskEmulator: Sendable {
         case .success(let parsed): members = parsed
         }
         let base = baseURL(request)
-        return state.withLock { state in
-            switch state.update(id, members, now: configuration.clock.now()) {
-            case .failure(let invalid):
-                return invalid.response
-            case .success(let (ticket, audit)):
-                return .json([
-                    "ticket": ticket.json(baseURL: base, fields: ZendeskTicketField.standard),
-                    "audit": audit,
-                ])
-            }
+        let outcome = state.withLock { state in
+            state.update(id, members, now: configuration.clock.now())
+        }
+        switch outcome {
+        case .failure(let invalid):
+            return invalid.response
+        case .success(let (ticket, audit)):
+            announce("updated", ticket, baseURL: base)
+            return .json([
+                "ticket": ticket.json(baseURL: base, fields: ZendeskTicketField.standard),
+                "audit": audit,
+            ])
         }
     }
 
@@ -373,8 +391,14 @@ public final class ZendeskEmulator: Sendable {
         guard let id = Int64(request.parameters["id"] ?? "") else {
             return Self.notFound
         }
-        let deleted = state.withLock { $0.delete(id, now: configuration.clock.now()) }
-        return deleted ? HTTPResponse(status: 204) : Self.notFound
+        let deleted = state.withLock { state -> ZendeskTicket? in
+            state.delete(id, now: configuration.clock.now()) ? state.tickets[id] : nil
+        }
+        guard let deleted else {
+            return Self.notFound
+        }
+        announce("deleted", deleted, baseURL: baseURL(request))
+        return HTTPResponse(status: 204)
     }
 
     private func comments(_ request: HTTPRequest) -> HTTPResponse {
@@ -401,13 +425,13 @@ public final class ZendeskEmulator: Sendable {
     // MARK: - Bulk jobs
 
     private func createMany(_ request: HTTPRequest) -> HTTPResponse {
-        bulk(request, member: "tickets") { state, ticket, now in
+        bulk(request, member: "tickets", announcing: "created") { state, ticket, now in
             state.create(ticket, now: now).map { created, _ in created.id }
         }
     }
 
     private func updateMany(_ request: HTTPRequest) -> HTTPResponse {
-        bulk(request, member: "tickets") { state, ticket, now in
+        bulk(request, member: "tickets", announcing: "updated") { state, ticket, now in
             guard case .integer(let id)? = ticket["id"] else {
                 return .failure(ZendeskInvalid(field: "id", description: "Id: is required"))
             }
@@ -417,7 +441,7 @@ public final class ZendeskEmulator: Sendable {
 
     /// Runs each ticket of the body through `apply` and records the results as a job.
     private func bulk(
-        _ request: HTTPRequest, member: String,
+        _ request: HTTPRequest, member: String, announcing change: String,
         _ apply: (inout ZendeskState, ValueObject, Timestamp) -> Result<Int64, ZendeskInvalid>
     ) -> HTTPResponse {
         guard case .success(let body) = request.jsonObject(),
@@ -436,6 +460,7 @@ public final class ZendeskEmulator: Sendable {
                 status: 400)
         }
         let base = baseURL(request)
+        var changed: [ZendeskTicket] = []
         let job = state.withLock { state -> Value in
             let now = configuration.clock.now()
             var results: [Value] = []
@@ -448,6 +473,7 @@ public final class ZendeskEmulator: Sendable {
                     results.append([
                         "index": .integer(Int64(index)), "id": .integer(id), "success": true,
                     ])
+                    changed += state.ticket(id).map { [$0] } ?? []
                 case .failure(let invalid):
                     results.append([
                         "index": .integer(Int64(index)), "success": false,
@@ -456,6 +482,9 @@ public final class ZendeskEmulator: Sendable {
                 }
             }
             return state.recordJob(results: results, baseURL: base)
+        }
+        for ticket in changed {
+            announce(change, ticket, baseURL: base)
         }
         return .json(["job_status": job])
     }

@@ -26,6 +26,9 @@ struct ZendeskState: Sendable {
     var nextEventID: Int64 = 1_000_000
     var idempotency: [String: Remembered] = [:]
     var jobs: [String: Value] = [:]
+    var webhooks: [String: ZendeskWebhook] = [:]
+    var nextWebhook = 0
+    var nextInvocation: Int64 = 0
 
     /// A request made with an `Idempotency-Key`: its body's digest and the answer given.
     struct Remembered: Sendable {

@@ -1,0 +1,136 @@
+import Dispatch
+import Foundation
+import HTTPServer
+import Ledger
+import Sandbox
+
+/// `syncledger sandbox`: the local provider APIs, until interrupted.
+struct SandboxCommand: Command {
+    static let name = "sandbox"
+    static let summary = "Serve local Zendesk and Jira APIs to develop and test against."
+    static let usage = "sandbox [--seed N] [--tickets N] [--zendesk-port P] [--json]"
+    static let discussion = """
+        Starts the emulators on 127.0.0.1 and prints their base URLs and credentials: an API
+        token for basic authentication and an OAuth client (its consent page approves at once,
+        so the whole OAuth flow runs without a browser). Data is generated from the seed, so
+        the same seed gives the same tickets. Runs until interrupted (Ctrl-C or SIGTERM), then
+        finishes the requests in progress and stops. See docs/sandbox.md for what the
+        emulators do and where they differ from the real services.
+        """
+    static let options: [OptionSpec] = [
+        .value("seed", "N", "Seed of the generated data (default 1)."),
+        .value("tickets", "N", "Tickets to generate (default 50)."),
+        .value("zendesk-port", "P", "Port of the Zendesk API (default: any free one)."),
+        .flag("no-rate-limits", "Serve without rate limits."),
+        .flag("json", "Print the URLs and credentials as one JSON object."),
+    ]
+
+    let seed: UInt64
+    let tickets: Int
+    let zendeskPort: UInt16
+    let rateLimits: Bool
+    let json: Bool
+
+    init(_ arguments: Arguments, environment: [String: String]) throws(UsageError) {
+        try arguments.expectPositionals(atMost: 0)
+        seed = try arguments.value("seed", as: "a whole number", UInt64.init) ?? 1
+        tickets =
+            try arguments.value("tickets", as: "a number from 0 to 100000") {
+                Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil }
+            } ?? 50
+        zendeskPort = try arguments.value("zendesk-port", as: "a port number", UInt16.init) ?? 0
+        rateLimits = !arguments.flag("no-rate-limits")
+        json = arguments.flag("json")
+    }
+
+    func run() async throws -> Int32 {
+        var zendesk = ZendeskEmulator.Configuration()
+        zendesk.seed = seed
+        zendesk.tickets = tickets
+        if !rateLimits {
+            zendesk.requestsPerMinute = 0
+            zendesk.incrementalRequestsPerMinute = 0
+        }
+        let emulator = ZendeskEmulator(configuration: zendesk)
+        var serving = HTTPServer.Configuration()
+        serving.port = zendeskPort
+        let server: HTTPServer
+        do {
+            server = try HTTPServer(configuration: serving, router: emulator.router)
+        } catch {
+            Output.error("the Zendesk sandbox cannot start: \(error)")
+            return ExitStatus.failure
+        }
+
+        let description: Value = [
+            "zendesk": [
+                "baseURL": .string(server.baseURL),
+                "email": .string(zendesk.email), "apiToken": .string(zendesk.apiToken),
+                "oauth": [
+                    "authorizeURL": .string(server.baseURL + "/oauth/authorizations/new"),
+                    "tokenURL": .string(server.baseURL + "/oauth/tokens"),
+                    "clientID": .string(zendesk.oauthClientID),
+                    "clientSecret": .string(zendesk.oauthClientSecret),
+                    "redirectURI": .string(zendesk.oauthRedirectURI),
+                ],
+            ],
+            "seed": .integer(Int64(seed)), "tickets": .integer(Int64(tickets)),
+        ]
+        if json {
+            Output.line(description.json)
+        } else {
+            Output.line("Zendesk  \(server.baseURL)")
+            Output.line("  API token  \(zendesk.email)/token:\(zendesk.apiToken)")
+            Output.line(
+                "  OAuth      client \(zendesk.oauthClientID), secret \(zendesk.oauthClientSecret),"
+                    + " redirect \(zendesk.oauthRedirectURI) (any loopback port)")
+            Output.line("  data       \(tickets) tickets from seed \(seed)")
+            Output.line("Serving until interrupted.")
+        }
+        Output.flush()
+
+        await Self.waitForInterrupt()
+        server.stop(timeout: .seconds(5))
+        if !json {
+            Output.line("Stopped.")
+        }
+        return ExitStatus.success
+    }
+
+    /// Returns when the process gets SIGINT or SIGTERM.
+    static func waitForInterrupt() async {
+        signal(SIGINT, SIG_IGN)
+        signal(SIGTERM, SIG_IGN)
+        let queue = DispatchQueue(label: "syncledger.signals")
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = SignalLatch(continuation)
+            for number in [SIGINT, SIGTERM] {
+                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+                source.setEventHandler { resumed.fire() }
+                source.resume()
+                resumed.keep(source)
+            }
+        }
+    }
+}
+
+/// Resumes a continuation once, whichever signal comes first, and keeps the signal sources
+/// alive until then. Only touched on the signal queue after setup.
+private final class SignalLatch: @unchecked Sendable {
+    private var continuation: CheckedContinuation<Void, Never>?
+    private var sources: [any DispatchSourceSignal] = []
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = continuation
+    }
+
+    func keep(_ source: any DispatchSourceSignal) {
+        sources.append(source)
+    }
+
+    func fire() {
+        continuation?.resume()
+        continuation = nil
+        sources.forEach { $0.cancel() }
+    }
+}
