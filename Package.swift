@@ -37,7 +37,7 @@ let package = Package(
             name: "syncledger", dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
-            dependencies: ["Ledger", "LMDB", "CLMDB", "Reconcile"],
+            dependencies: ["Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox"],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),

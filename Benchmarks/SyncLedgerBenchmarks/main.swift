@@ -14,6 +14,7 @@ struct BenchmarkCase: Sendable {
 let benchmarkCases = [
     BenchmarkCase(name: AppendCase.name, summary: AppendCase.summary, run: AppendCase.run),
     BenchmarkCase(name: ReplayCase.name, summary: ReplayCase.summary, run: ReplayCase.run),
+    BenchmarkCase(name: SandboxCase.name, summary: SandboxCase.summary, run: SandboxCase.run),
 ]
 
 /// The usage text, listing the cases.

@@ -51,6 +51,16 @@ public final class ZendeskEmulator: Sendable {
     private let incrementalLimiter: RateLimiter
     let oauth: OAuthAuthority
     let dispatcher: WebhookDispatcher
+    /// Tickets' JSON as last rendered, keyed by what changes it.
+    let renderings = Mutex<[RenderKey: String]>([:])
+
+    /// What a ticket's rendering depends on: it changes whenever the ticket does.
+    struct RenderKey: Hashable {
+        var id: Int64
+        var generated: Int64
+        var isDeleted: Bool
+        var baseURL: String
+    }
 
     /// Creates the emulator with its seeded tickets.
     public init(configuration: Configuration = Configuration()) {
@@ -209,20 +219,22 @@ public final class ZendeskEmulator: Sendable {
                         "Offset pagination is limited to the first 10000 records; use cursor pagination",
                 ], status: 400)
         }
-        let live = state.withLock { $0.liveTickets() }
-        let start = min((page - 1) * perPage, live.count)
-        let slice = live[start..<min(start + perPage, live.count)]
+        let (slice, count) = state.withLock { state in
+            let live = state.liveTickets()
+            let start = min((page - 1) * perPage, live.count)
+            return (Array(live[start..<min(start + perPage, live.count)]), live.count)
+        }
+        let hasNext = (page - 1) * perPage + slice.count < count
         let next: Value =
-            start + perPage < live.count
+            hasNext
             ? .string("\(base)/api/v2/tickets.json?page=\(page + 1)&per_page=\(perPage)") : .null
         let previous: Value =
             page > 1
             ? .string("\(base)/api/v2/tickets.json?page=\(page - 1)&per_page=\(perPage)") : .null
-        return .json([
-            "tickets": .array(
-                slice.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
-            "next_page": next, "previous_page": previous, "count": .integer(Int64(live.count)),
-        ])
+        let tickets = slice.map { rendered($0, baseURL: base) }.joined(separator: ",")
+        return .json(
+            #"{"count":\#(count),"next_page":\#(next.json),"previous_page":\#(previous.json),"tickets":[\#(tickets)]}"#
+        )
     }
 
     private func cursorPage(_ request: HTTPRequest, base: String) -> HTTPResponse {
@@ -235,8 +247,8 @@ public final class ZendeskEmulator: Sendable {
                 ],
                 status: 400)
         }
-        let live = state.withLock { $0.liveTickets() }
-        var page: ArraySlice<ZendeskTicket>
+        let page: [ZendeskTicket]
+        let hasMore: Bool
         if let after = request.query("page[after]") {
             guard let last = Cursor.decode(after) else {
                 return .json(
@@ -246,7 +258,7 @@ public final class ZendeskEmulator: Sendable {
                     ],
                     status: 400)
             }
-            page = live.drop { $0.id <= last }.prefix(size)
+            (page, hasMore) = state.withLock { $0.page(after: last, size: size) }
         } else if let before = request.query("page[before]") {
             guard let first = Cursor.decode(before) else {
                 return .json(
@@ -256,26 +268,48 @@ public final class ZendeskEmulator: Sendable {
                     ],
                     status: 400)
             }
-            page = live.filter { $0.id < first }.suffix(size)
+            (page, hasMore) = state.withLock { state in
+                let page = state.page(before: first, size: size)
+                return (
+                    page,
+                    page.last.map { state.page(after: $0.id, size: 1).tickets.count > 0 } ?? false
+                )
+            }
         } else {
-            page = live.prefix(size)
+            (page, hasMore) = state.withLock { $0.page(after: nil, size: size) }
         }
-        let hasMore = page.last.map { last in live.contains { $0.id > last.id } } ?? false
         let after = page.last.map { Cursor.encode($0.id) }
         let before = page.first.map { Cursor.encode($0.id) }
         let path = "\(base)/api/v2/tickets.json?page%5Bsize%5D=\(size)"
-        return .json([
-            "tickets": .array(
-                page.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
-            "meta": [
-                "has_more": .bool(hasMore), "after_cursor": after.map(Value.string) ?? .null,
-                "before_cursor": before.map(Value.string) ?? .null,
-            ],
-            "links": [
-                "next": hasMore ? .string("\(path)&page%5Bafter%5D=\(after!)") : .null,
-                "prev": before.map { .string("\(path)&page%5Bbefore%5D=\($0)") } ?? .null,
-            ],
-        ])
+        let meta: Value = [
+            "has_more": .bool(hasMore), "after_cursor": after.map(Value.string) ?? .null,
+            "before_cursor": before.map(Value.string) ?? .null,
+        ]
+        let links: Value = [
+            "next": hasMore ? .string("\(path)&page%5Bafter%5D=\(after!)") : .null,
+            "prev": before.map { .string("\(path)&page%5Bbefore%5D=\($0)") } ?? .null,
+        ]
+        // The page is assembled from each ticket's JSON, rendered once per change.
+        let tickets = page.map { rendered($0, baseURL: base) }.joined(separator: ",")
+        return .json(#"{"links":\#(links.json),"meta":\#(meta.json),"tickets":[\#(tickets)]}"#)
+    }
+
+    /// The JSON text of `ticket`, from the cache when it has not changed since it was rendered.
+    func rendered(_ ticket: ZendeskTicket, baseURL: String) -> String {
+        let key = RenderKey(
+            id: ticket.id, generated: ticket.generatedTimestamp, isDeleted: ticket.isDeleted,
+            baseURL: baseURL)
+        if let text = renderings.withLock({ $0[key] }) {
+            return text
+        }
+        let text = ticket.json(baseURL: baseURL, fields: ZendeskTicketField.standard).json
+        renderings.withLock { cache in
+            if cache.count > 100_000 {
+                cache.removeAll()
+            }
+            cache[key] = text
+        }
+        return text
     }
 
     private func showTicket(_ request: HTTPRequest) -> HTTPResponse {

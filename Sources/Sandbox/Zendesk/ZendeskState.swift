@@ -22,6 +22,8 @@ struct ZendeskInvalid: Error, Sendable, CustomStringConvertible {
 /// What the Zendesk emulator holds: its tickets, remembered idempotent requests and jobs.
 struct ZendeskState: Sendable {
     var tickets: [Int64: ZendeskTicket] = [:]
+    /// Every ticket id, ascending, deleted ones included: ids only grow.
+    var order: [Int64] = []
     var nextTicketID: Int64
     var nextEventID: Int64 = 1_000_000
     var idempotency: [String: Remembered] = [:]
@@ -40,12 +42,64 @@ struct ZendeskState: Sendable {
         for ticket in tickets {
             self.tickets[ticket.id] = ticket
         }
+        order = tickets.map(\.id).sorted()
         nextTicketID = (tickets.map(\.id).max() ?? 0) + 1
     }
 
     /// Tickets not deleted, by id.
     func liveTickets() -> [ZendeskTicket] {
-        tickets.values.filter { !$0.isDeleted }.sorted { $0.id < $1.id }
+        order.compactMap { ticket($0) }
+    }
+
+    /// How many tickets are not deleted.
+    var liveCount: Int {
+        order.count { tickets[$0]?.isDeleted == false }
+    }
+
+    /// Up to `size` live tickets after the id `after` (or from the start), and whether more
+    /// follow; touches only the tickets it returns.
+    func page(after: Int64?, size: Int) -> (tickets: [ZendeskTicket], hasMore: Bool) {
+        var index = after.map { after in firstIndex { $0 > after } } ?? 0
+        var page: [ZendeskTicket] = []
+        while index < order.count {
+            if let ticket = ticket(order[index]) {
+                if page.count == size {
+                    return (page, true)
+                }
+                page.append(ticket)
+            }
+            index += 1
+        }
+        return (page, false)
+    }
+
+    /// Up to `size` live tickets before the id `before`, in ascending order.
+    func page(before: Int64, size: Int) -> [ZendeskTicket] {
+        var index = firstIndex { $0 >= before } - 1
+        var page: [ZendeskTicket] = []
+        while index >= 0 && page.count < size {
+            if let ticket = ticket(order[index]) {
+                page.append(ticket)
+            }
+            index -= 1
+        }
+        return page.reversed()
+    }
+
+    /// The first position in `order` whose id satisfies `predicate`, which must be false then
+    /// true along the ids (a binary search).
+    private func firstIndex(where predicate: (Int64) -> Bool) -> Int {
+        var low = 0
+        var high = order.count
+        while low < high {
+            let middle = (low + high) / 2
+            if predicate(order[middle]) {
+                high = middle
+            } else {
+                low = middle + 1
+            }
+        }
+        return low
     }
 
     func ticket(_ id: Int64) -> ZendeskTicket? {
@@ -85,6 +139,7 @@ struct ZendeskState: Sendable {
         }
         nextTicketID += 1
         tickets[id] = ticket
+        order.append(id)
         return .success((ticket, audit(for: ticket, changes: changes, now: now)))
     }
 
