@@ -40,6 +40,8 @@ public final class ZendeskEmulator: Sendable {
         /// The pause before the first retry of a delivery; it doubles each time. Defaults to
         /// 200 ms.
         public var webhookRetryPause: Duration = .milliseconds(200)
+        /// Faults to inject from the start; the admin endpoint changes them later.
+        public var faults = FaultSettings()
 
         /// The defaults.
         public init() {}
@@ -51,6 +53,9 @@ public final class ZendeskEmulator: Sendable {
     private let incrementalLimiter: RateLimiter
     let oauth: OAuthAuthority
     let dispatcher: WebhookDispatcher
+    let faults: FaultInjector
+    /// A delivery held back to be sent after the next one, when reordering.
+    let heldDelivery = Mutex<WebhookDispatcher.Delivery?>(nil)
     /// Tickets' JSON as last rendered, keyed by what changes it.
     let renderings = Mutex<[RenderKey: String]>([:])
 
@@ -60,6 +65,7 @@ public final class ZendeskEmulator: Sendable {
         var generated: Int64
         var isDeleted: Bool
         var baseURL: String
+        var drift: Bool
     }
 
     /// Creates the emulator with its seeded tickets.
@@ -70,6 +76,7 @@ public final class ZendeskEmulator: Sendable {
         state = Mutex(ZendeskState(tickets: tickets))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
         incrementalLimiter = RateLimiter(perMinute: configuration.incrementalRequestsPerMinute)
+        faults = FaultInjector(configuration.faults)
         dispatcher = WebhookDispatcher(
             maximumAttempts: configuration.webhookAttempts,
             firstPause: configuration.webhookRetryPause)
@@ -118,6 +125,11 @@ public final class ZendeskEmulator: Sendable {
         }
         router.add(.post, "/oauth/tokens") { [self] in oauth.token($0) }
         addWebhookRoutes(to: &router)
+        faults.addRoutes(to: &router)
+        router.add(.post, "/_sandbox/revoke-tokens") { [self] _ in
+            revokeAllTokens()
+            return HTTPResponse(status: 204)
+        }
         router.addBoth(.delete, "/api/v2/oauth/tokens/current") { [self] request in
             guarded(request) { request in
                 guard let token = Self.bearerToken(request) else {
@@ -155,8 +167,20 @@ public final class ZendeskEmulator: Sendable {
             return .json(["error": "Couldn't authenticate you"], status: 401)
         }
         let now = configuration.clock.now()
-        let budget = (limiter ?? self.limiter).spend(at: now)
+        var budget = (limiter ?? self.limiter).spend(at: now)
         var response: HTTPResponse
+        switch faults.drawForRequest() {
+        case .serverError:
+            return .json(
+                ["error": "ServiceUnavailable", "description": "Please try again later"],
+                status: 503)
+        case .rateLimitStorm:
+            budget.allowed = false
+            budget.remaining = 0
+            budget.resetIn = max(budget.resetIn, 1)
+        case .none:
+            break
+        }
         if budget.allowed {
             response = handler(request)
         } else {
@@ -168,7 +192,7 @@ public final class ZendeskEmulator: Sendable {
             response.headers.set("Retry-After", String(budget.resetIn))
         }
         let limit = (limiter ?? self.limiter).limit
-        if limit > 0 {
+        if limit > 0 && budget.remaining != Int.max {
             response.headers.set("X-Rate-Limit", String(limit))
             response.headers.set("X-Rate-Limit-Remaining", String(budget.remaining))
             response.headers.set("ratelimit-limit", String(limit))
@@ -296,13 +320,15 @@ public final class ZendeskEmulator: Sendable {
 
     /// The JSON text of `ticket`, from the cache when it has not changed since it was rendered.
     func rendered(_ ticket: ZendeskTicket, baseURL: String) -> String {
+        let drift = faults.settings.schemaDrift
         let key = RenderKey(
             id: ticket.id, generated: ticket.generatedTimestamp, isDeleted: ticket.isDeleted,
-            baseURL: baseURL)
+            baseURL: baseURL, drift: drift)
         if let text = renderings.withLock({ $0[key] }) {
             return text
         }
-        let text = ticket.json(baseURL: baseURL, fields: ZendeskTicketField.standard).json
+        let text = ticket.json(baseURL: baseURL, fields: ZendeskTicketField.standard, drift: drift)
+            .json
         renderings.withLock { cache in
             if cache.count > 100_000 {
                 cache.removeAll()
@@ -319,7 +345,9 @@ public final class ZendeskEmulator: Sendable {
             return Self.notFound
         }
         return .json([
-            "ticket": ticket.json(baseURL: baseURL(request), fields: ZendeskTicketField.standard)
+            "ticket": ticket.json(
+                baseURL: baseURL(request), fields: ZendeskTicketField.standard,
+                drift: faults.settings.schemaDrift)
         ])
     }
 
@@ -334,7 +362,11 @@ public final class ZendeskEmulator: Sendable {
         let base = baseURL(request)
         return .json([
             "tickets": .array(
-                tickets.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) })
+                tickets.map {
+                    $0.json(
+                        baseURL: base, fields: ZendeskTicketField.standard,
+                        drift: faults.settings.schemaDrift)
+                })
         ])
     }
 
@@ -374,7 +406,8 @@ public final class ZendeskEmulator: Sendable {
                     response = .json(
                         [
                             "ticket": ticket.json(
-                                baseURL: base, fields: ZendeskTicketField.standard),
+                                baseURL: base, fields: ZendeskTicketField.standard,
+                                drift: faults.settings.schemaDrift),
                             "audit": audit,
                         ], status: 201)
                     response.headers.set("Location", "\(base)/api/v2/tickets/\(ticket.id).json")
@@ -415,7 +448,9 @@ public final class ZendeskEmulator: Sendable {
         case .success(let (ticket, audit)):
             announce("updated", ticket, baseURL: base)
             return .json([
-                "ticket": ticket.json(baseURL: base, fields: ZendeskTicketField.standard),
+                "ticket": ticket.json(
+                    baseURL: base, fields: ZendeskTicketField.standard,
+                    drift: faults.settings.schemaDrift),
                 "audit": audit,
             ])
         }
@@ -577,7 +612,11 @@ public final class ZendeskEmulator: Sendable {
         let url = "\(base)/api/v2/incremental/tickets/cursor.json?cursor="
         return .json([
             "tickets": .array(
-                page.map { $0.json(baseURL: base, fields: ZendeskTicketField.standard) }),
+                page.map {
+                    $0.json(
+                        baseURL: base, fields: ZendeskTicketField.standard,
+                        drift: faults.settings.schemaDrift)
+                }),
             "after_cursor": .string(after), "after_url": .string(url + after),
             "before_cursor": .string(before), "before_url": .string(url + before),
             "end_of_stream": .bool(changed.count <= perPage),

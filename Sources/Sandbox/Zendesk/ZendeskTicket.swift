@@ -27,8 +27,9 @@ struct ZendeskTicket: Sendable {
     /// The first comment, which Zendesk shows as the read-only description.
     var description: String { comments.first?.body ?? "" }
 
-    /// The ticket in the shape the API returns, under `baseURL`.
-    func json(baseURL: String, fields: [ZendeskTicketField]) -> Value {
+    /// The ticket in the shape the API returns, under `baseURL`. With `drift`, as a changed
+    /// schema would show it: `urgent` renamed `critical`, and a field nobody documented.
+    func json(baseURL: String, fields: [ZendeskTicketField], drift: Bool = false) -> Value {
         var object: ValueObject = [
             "url": .string("\(baseURL)/api/v2/tickets/\(id).json"),
             "id": .integer(id),
@@ -57,6 +58,12 @@ struct ZendeskTicket: Sendable {
         }
         object["custom_fields"] = .array(custom)
         object["fields"] = .array(custom)
+        if drift {
+            if priority == "urgent" {
+                object["priority"] = "critical"
+            }
+            object["sla_policy_v2"] = ["name": "Standard", "breach_at": .null]
+        }
         return .object(object)
     }
 }

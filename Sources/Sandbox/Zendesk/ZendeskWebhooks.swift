@@ -93,7 +93,9 @@ extension ZendeskEmulator {
             }
         }
         for (hook, invocation) in webhooks {
-            let detail = ticket.json(baseURL: baseURL, fields: ZendeskTicketField.standard)
+            let detail = ticket.json(
+                baseURL: baseURL, fields: ZendeskTicketField.standard,
+                drift: faults.settings.schemaDrift)
             let body: Value = [
                 "id": .string("evt-\(invocation)"),
                 "type": .string("zen:event-type:ticket.\(type)"),
@@ -105,7 +107,7 @@ extension ZendeskEmulator {
             let signature = Data(
                 HMACSHA256.authenticate(Array(timestamp.utf8) + bytes, key: Array(hook.secret.utf8))
             ).base64EncodedString()
-            dispatcher.enqueue(
+            send(
                 WebhookDispatcher.Delivery(
                     url: hook.endpoint,
                     headers: [
@@ -115,6 +117,29 @@ extension ZendeskEmulator {
                         ("X-Zendesk-Webhook-Signature-Timestamp", timestamp),
                         ("X-Zendesk-Webhook-Signature", signature),
                     ], body: bytes))
+        }
+    }
+
+    /// Hands a delivery to the dispatcher through the webhook faults in force: dropped,
+    /// duplicated, or held back to follow the next one.
+    private func send(_ delivery: WebhookDispatcher.Delivery) {
+        let copies = faults.drawDeliveryCopies()
+        guard copies > 0 else {
+            return
+        }
+        var outgoing = Array(repeating: delivery, count: copies)
+        if faults.settings.webhookReorder {
+            let held = heldDelivery.withLock { held -> WebhookDispatcher.Delivery? in
+                defer { held = delivery }
+                return held
+            }
+            guard let held else {
+                return
+            }
+            outgoing = Array(repeating: delivery, count: copies) + [held]
+        }
+        for delivery in outgoing {
+            dispatcher.enqueue(delivery)
         }
     }
 }
