@@ -1,0 +1,374 @@
+import Foundation
+import HTTPServer
+import Ledger
+import Synchronization
+
+/// A local Jira Cloud platform REST API, version 3: issues (create, bulk create, edit, delete,
+/// transitions, change history), JQL search with page tokens, fields, priorities, projects and
+/// the current user. It answers both at `/rest/api/3/...`, as a site does for an API token, and
+/// at `/ex/jira/{cloudId}/rest/api/3/...`, as the OAuth gateway does; it enforces a burst limit
+/// and a per-issue write limit. State is in memory, seeded deterministically.
+/// `docs/sandbox.md` lists where it differs from the real service.
+public final class JiraEmulator: Sendable {
+    /// How the emulator starts.
+    public struct Configuration: Sendable {
+        /// The account whose API token is accepted. Defaults to `agent@example.com`.
+        public var email = "agent@example.com"
+        /// The API token accepted with ``email`` in basic authentication. Defaults to
+        /// `sandbox-token`.
+        public var apiToken = "sandbox-token"
+        /// The site's cloud id in `/ex/jira/{cloudId}/...` paths. Defaults to `sandbox-cloud`.
+        public var cloudId = "sandbox-cloud"
+        /// Bearer tokens accepted on `/ex/jira/{cloudId}/...` paths. Defaults to none.
+        public var acceptedBearerTokens: Set<String> = []
+        /// Requests per minute before the burst limit answers 429; 0 turns it off. Defaults
+        /// to 600.
+        public var requestsPerMinute = 600
+        /// Writes per minute to any one issue before the per-issue limit answers 429; 0 turns
+        /// it off. Defaults to 20.
+        public var perIssueWritesPerMinute = 20
+        /// The seed of the generated data. Defaults to 1.
+        public var seed: UInt64 = 1
+        /// Issues generated at start. Defaults to 50.
+        public var issues = 50
+        /// The key of the site's one project. Defaults to `SUP`.
+        public var projectKey = "SUP"
+        /// Where time comes from.
+        public var clock: any SandboxClock = SystemSandboxClock()
+
+        /// The defaults.
+        public init() {}
+    }
+
+    let configuration: Configuration
+    let site: JiraSite
+    let state: Mutex<JiraState>
+    private let limiter: RateLimiter
+
+    /// Creates the emulator with its seeded issues.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+        site = JiraSite(projectKey: configuration.projectKey, email: configuration.email)
+        var seeder = JiraSeeder(seed: configuration.seed)
+        let issues = seeder.issues(configuration.issues, now: configuration.clock.now())
+        state = Mutex(JiraState(issues: issues))
+        limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+    }
+
+    /// The routes of the API, to serve on an ``HTTPServer``.
+    public var router: Router {
+        var router = Router()
+        let routes: [(HTTPMethod, String, @Sendable (HTTPRequest) -> HTTPResponse)] = [
+            (.post, "/issue/bulk", { [self] in createIssues($0) }),
+            (.post, "/issue", { [self] in createIssue($0) }),
+            (.get, "/issue/{issueIdOrKey}", { [self] in showIssue($0) }),
+            (.put, "/issue/{issueIdOrKey}", { [self] in editIssue($0) }),
+            (.delete, "/issue/{issueIdOrKey}", { [self] in deleteIssue($0) }),
+            (.get, "/issue/{issueIdOrKey}/transitions", { [self] in listTransitions($0) }),
+            (.post, "/issue/{issueIdOrKey}/transitions", { [self] in transitionIssue($0) }),
+            (.get, "/search/jql", { [self] in search($0) }),
+            (.post, "/search/jql", { [self] in search($0) }),
+            (.get, "/field", { [self] in listFields($0) }),
+            (.get, "/priority", { [self] in listPriorities($0) }),
+            (.get, "/myself", { [self] in showMyself($0) }),
+            (.get, "/project", { [self] in listProjects($0) }),
+            (.get, "/project/{projectIdOrKey}", { [self] in showProject($0) }),
+        ]
+        for (method, path, handler) in routes {
+            for prefix in ["/rest/api/3", "/ex/jira/{cloudId}/rest/api/3"] {
+                router.add(method, prefix + path) { [self] in guarded($0, handler) }
+            }
+        }
+        return router
+    }
+
+    // MARK: - Authentication and limits
+
+    /// Checks the site, the credentials and the burst limit, runs `handler`, and adds the
+    /// limit headers.
+    private func guarded(
+        _ request: HTTPRequest, _ handler: (HTTPRequest) -> HTTPResponse
+    ) -> HTTPResponse {
+        let viaGateway = request.parameters["cloudId"] != nil
+        if let cloudId = request.parameters["cloudId"], cloudId != configuration.cloudId {
+            return JiraErrorCollection(
+                status: 404, message: "No Jira site has the cloud id '\(cloudId)'."
+            ).response
+        }
+        guard isAuthorised(request, viaGateway: viaGateway) else {
+            return JiraErrorCollection.notAuthenticated.response
+        }
+        let now = configuration.clock.now()
+        let budget = limiter.spend(at: now)
+        var response: HTTPResponse
+        if budget.allowed {
+            response = handler(request)
+        } else {
+            response = JiraErrorCollection(status: 429, message: "Rate limit exceeded.").response
+            response.headers.set("Retry-After", String(budget.resetIn))
+            response.headers.set("RateLimit-Reason", "jira-burst-based")
+        }
+        if limiter.limit > 0 && response.headers["RateLimit-Reason"] != "jira-per-issue-on-write" {
+            Self.setLimitHeaders(
+                &response, limit: limiter.limit, decision: budget, now: now)
+        }
+        return response
+    }
+
+    private static func setLimitHeaders(
+        _ response: inout HTTPResponse, limit: Int, decision: RateLimiter.Decision,
+        now: Timestamp
+    ) {
+        let reset = Timestamp(secondsSinceEpoch: now.unixSeconds + decision.resetIn)
+        response.headers.set("X-RateLimit-Limit", String(limit))
+        response.headers.set("X-RateLimit-Remaining", String(decision.remaining))
+        response.headers.set("X-RateLimit-Reset", reset.secondsText)
+        if decision.remaining * 5 < limit {
+            response.headers.set("X-RateLimit-NearLimit", "true")
+        }
+    }
+
+    /// Basic authentication with the email and API token anywhere; a listed bearer token on
+    /// the gateway's paths only.
+    private func isAuthorised(_ request: HTTPRequest, viaGateway: Bool) -> Bool {
+        guard let header = request.headers["Authorization"] else {
+            return false
+        }
+        if header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6)))
+        {
+            let expected = "\(configuration.email):\(configuration.apiToken)"
+            return String(decoding: decoded, as: UTF8.self) == expected
+        }
+        if viaGateway && header.hasPrefix("Bearer ") {
+            return configuration.acceptedBearerTokens.contains(String(header.dropFirst(7)))
+        }
+        return false
+    }
+
+    /// Spends one write on issue `id`; the 429 to answer when its budget is gone.
+    private func perIssueRefusal(_ id: Int64) -> HTTPResponse? {
+        let limit = configuration.perIssueWritesPerMinute
+        guard limit > 0 else {
+            return nil
+        }
+        let now = configuration.clock.now()
+        let decision = state.withLock { $0.spendWrite(on: id, limit: limit, at: now) }
+        guard !decision.allowed else {
+            return nil
+        }
+        var response = JiraErrorCollection(
+            status: 429, message: "Too many writes to this issue; retry later."
+        ).response
+        Self.setLimitHeaders(&response, limit: limit, decision: decision, now: now)
+        response.headers.set("Retry-After", String(decision.resetIn))
+        response.headers.set("RateLimit-Reason", "jira-per-issue-on-write")
+        return response
+    }
+
+    /// `http://host:port`, with the gateway's `/ex/jira/{cloudId}` when the request came that
+    /// way: the root of the `self` URLs in responses.
+    func baseURL(_ request: HTTPRequest) -> String {
+        let host = "http://\(request.headers["Host"] ?? "127.0.0.1")"
+        guard let cloudId = request.parameters["cloudId"] else {
+            return host
+        }
+        return "\(host)/ex/jira/\(cloudId)"
+    }
+
+    // MARK: - Issues
+
+    private func createIssue(_ request: HTTPRequest) -> HTTPResponse {
+        let body: ValueObject
+        switch Self.body(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let object): body = object
+        }
+        let base = baseURL(request)
+        let now = configuration.clock.now()
+        let result = state.withLock { state in
+            state.create(
+                fields: body["fields"]?.objectValue ?? [:],
+                update: body["update"]?.objectValue ?? [:], site: site, now: now)
+        }
+        switch result {
+        case .failure(let errors): return errors.response
+        case .success(let issue): return .json(reference(to: issue, baseURL: base), status: 201)
+        }
+    }
+
+    private func createIssues(_ request: HTTPRequest) -> HTTPResponse {
+        let body: ValueObject
+        switch Self.body(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let object): body = object
+        }
+        guard case .array(let updates)? = body["issueUpdates"] else {
+            return JiraErrorCollection(message: "issueUpdates must be a list of issues.").response
+        }
+        guard updates.count <= 50 else {
+            return JiraErrorCollection(
+                message: "Bulk create takes at most 50 issues; this request has \(updates.count)."
+            ).response
+        }
+        let base = baseURL(request)
+        let now = configuration.clock.now()
+        var created: [Value] = []
+        var failed: [Value] = []
+        state.withLock { state in
+            for (index, update) in updates.enumerated() {
+                let result = state.create(
+                    fields: update["fields"]?.objectValue ?? [:],
+                    update: update["update"]?.objectValue ?? [:], site: site, now: now)
+                switch result {
+                case .success(let issue):
+                    created.append(reference(to: issue, baseURL: base))
+                case .failure(let errors):
+                    var elementErrors = errors.json.objectValue ?? [:]
+                    elementErrors["status"] = .integer(Int64(errors.status))
+                    failed.append([
+                        "status": .integer(Int64(errors.status)),
+                        "elementErrors": .object(elementErrors),
+                        "failedElementNumber": .integer(Int64(index)),
+                    ])
+                }
+            }
+        }
+        let status = created.isEmpty && !failed.isEmpty ? 400 : 201
+        return .json(["issues": .array(created), "errors": .array(failed)], status: status)
+    }
+
+    private func showIssue(_ request: HTTPRequest) -> HTTPResponse {
+        guard let issue = findIssue(request) else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        return .json(render(issue, request))
+    }
+
+    private func editIssue(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = findIssue(request)?.id else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        if let refusal = perIssueRefusal(id) {
+            return refusal
+        }
+        let body: ValueObject
+        switch Self.body(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let object): body = object
+        }
+        let now = configuration.clock.now()
+        let result = state.withLock { state in
+            state.edit(
+                id, fields: body["fields"]?.objectValue ?? [:],
+                update: body["update"]?.objectValue ?? [:], now: now)
+        }
+        switch result {
+        case .failure(let errors):
+            return errors.response
+        case .success(let issue):
+            guard request.query("returnIssue") == "true" else {
+                return HTTPResponse(status: 204)
+            }
+            return .json(render(issue, request))
+        }
+    }
+
+    private func deleteIssue(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = findIssue(request)?.id else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        if let refusal = perIssueRefusal(id) {
+            return refusal
+        }
+        let deleted = state.withLock { $0.delete(id) }
+        return deleted ? HTTPResponse(status: 204) : JiraErrorCollection.issueNotFound.response
+    }
+
+    private func listTransitions(_ request: HTTPRequest) -> HTTPResponse {
+        guard let issue = findIssue(request) else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        let base = baseURL(request)
+        let wanted = request.query("transitionId")
+        let available = JiraCatalog.transitions.filter { transition in
+            transition.from.contains(issue.statusID) && (wanted == nil || wanted == transition.id)
+        }
+        return .json([
+            "expand": "transitions",
+            "transitions": .array(available.map { $0.json(baseURL: base) }),
+        ])
+    }
+
+    private func transitionIssue(_ request: HTTPRequest) -> HTTPResponse {
+        guard let id = findIssue(request)?.id else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        if let refusal = perIssueRefusal(id) {
+            return refusal
+        }
+        let body: ValueObject
+        switch Self.body(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let object): body = object
+        }
+        let transition = body["transition"]?["id"]
+        guard
+            let transitionID = transition?.stringValue ?? transition?.integerValue.map(String.init)
+        else {
+            return JiraErrorCollection(message: "Missing 'transition' identifier").response
+        }
+        let now = configuration.clock.now()
+        let result = state.withLock { state in
+            state.transition(
+                id, transitionID: transitionID, fields: body["fields"]?.objectValue ?? [:],
+                update: body["update"]?.objectValue ?? [:], now: now)
+        }
+        switch result {
+        case .failure(let errors): return errors.response
+        case .success: return HTTPResponse(status: 204)
+        }
+    }
+
+    // MARK: - Shapes
+
+    private func findIssue(_ request: HTTPRequest) -> JiraIssue? {
+        let reference = request.parameters["issueIdOrKey"] ?? ""
+        return state.withLock { $0.issue(reference, projectKey: site.projectKey) }
+    }
+
+    /// `{"id", "key", "self"}`, as create answers.
+    private func reference(to issue: JiraIssue, baseURL: String) -> Value {
+        [
+            "id": .string(String(issue.id)), "key": .string(issue.key(site.projectKey)),
+            "self": .string("\(baseURL)/rest/api/3/issue/\(issue.id)"),
+        ]
+    }
+
+    /// The issue with the fields and expansions the request's query asks for (all fields by
+    /// default).
+    private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> Value {
+        issue.json(
+            site: site, baseURL: baseURL(request),
+            selection: JiraFieldSelection(Self.queryValues(request, "fields"), fallback: .all),
+            expand: Self.expansions(Self.queryValues(request, "expand")))
+    }
+
+    /// The names in one or more comma-separated `expand` lists.
+    static func expansions(_ lists: [String]) -> Set<String> {
+        Set(
+            lists.flatMap { $0.split(separator: ",") }.map {
+                $0.trimmingCharacters(in: .whitespaces)
+            })
+    }
+
+    /// The body as a JSON object, or Jira's answer to one that is not.
+    static func body(_ request: HTTPRequest) -> Result<ValueObject, JiraErrorCollection> {
+        request.jsonObject().mapError { JiraErrorCollection(message: $0.reason) }
+    }
+
+    /// Every value of the query argument `name`, in order.
+    static func queryValues(_ request: HTTPRequest, _ name: String) -> [String] {
+        request.query.filter { $0.name == name }.map(\.value)
+    }
+}
