@@ -10,7 +10,8 @@ enum SandboxCase {
     static let name = "sandbox"
 
     /// One line saying what the case measures.
-    static let summary = "Zendesk ticket pages from 8 loopback clients against a fixed answer"
+    static let summary =
+        "Zendesk ticket pages and Jira issue creation from 8 loopback clients, against a fixed answer"
 
     /// Concurrent clients, each on its own keep-alive connection and thread.
     static let clients = 8
@@ -40,9 +41,25 @@ enum SandboxCase {
                 + "Authorization: \(authorization)\r\n\r\n"
         }
         server.stop()
+        report("  zendesk ticket pages (100 tickets each): \(rate(pages)) requests/s")
+
+        var jiraConfiguration = JiraEmulator.Configuration()
+        jiraConfiguration.requestsPerMinute = 0
+        jiraConfiguration.perIssueWritesPerMinute = 0
+        let jira = try HTTPServer(router: JiraEmulator(configuration: jiraConfiguration).router)
+        let body =
+            #"{"fields":{"project":{"key":"SUP"},"issuetype":{"name":"Task"},"summary":"Printer jams on floor 3","priority":{"name":"High"},"labels":["printer","hardware"],"customfield_10100":"4711","description":{"version":1,"type":"doc","content":[{"type":"paragraph","content":[{"type":"text","text":"The printer jams when printing duplex."}]},{"type":"bulletList","content":[{"type":"listItem","content":[{"type":"paragraph","content":[{"type":"text","text":"restarted it"}]}]}]}]}}}"#
+        let creates = try load(port: jira.port, requests: requests / 4) {
+            "POST /rest/api/3/issue HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                + "Authorization: Basic YWdlbnRAZXhhbXBsZS5jb206c2FuZGJveC10b2tlbg==\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n"
+                + body
+        }
+        jira.stop()
+        report("  jira issue creation: \(rate(creates)) requests/s")
         report(
-            "sandbox: \(rate(pages)) requests/s get, fixed answer \(rate(baseline)) requests/s, "
-                + "ratio \(fixed(pages / baseline, decimals: 2))")
+            "sandbox: \(rate(pages)) requests/s get, \(rate(creates)) requests/s create, "
+                + "fixed answer \(rate(baseline)) requests/s")
     }
 
     /// Runs `requests` requests on each of ``clients`` connections at once; returns the

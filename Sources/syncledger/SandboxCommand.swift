@@ -8,7 +8,8 @@ import Sandbox
 struct SandboxCommand: Command {
     static let name = "sandbox"
     static let summary = "Serve local Zendesk and Jira APIs to develop and test against."
-    static let usage = "sandbox [--seed N] [--tickets N] [--zendesk-port P] [--json]"
+    static let usage =
+        "sandbox [--seed N] [--tickets N] [--zendesk-port P] [--jira-port P] [--json]"
     static let discussion = """
         Starts the emulators on 127.0.0.1 and prints their base URLs and credentials: an API
         token for basic authentication and an OAuth client (its consent page approves at once,
@@ -21,6 +22,7 @@ struct SandboxCommand: Command {
         .value("seed", "N", "Seed of the generated data (default 1)."),
         .value("tickets", "N", "Tickets to generate (default 50)."),
         .value("zendesk-port", "P", "Port of the Zendesk API (default: any free one)."),
+        .value("jira-port", "P", "Port of the Jira API (default: any free one)."),
         .flag("no-rate-limits", "Serve without rate limits."),
         .flag("json", "Print the URLs and credentials as one JSON object."),
     ]
@@ -28,6 +30,7 @@ struct SandboxCommand: Command {
     let seed: UInt64
     let tickets: Int
     let zendeskPort: UInt16
+    let jiraPort: UInt16
     let rateLimits: Bool
     let json: Bool
 
@@ -39,6 +42,7 @@ struct SandboxCommand: Command {
                 Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil }
             } ?? 50
         zendeskPort = try arguments.value("zendesk-port", as: "a port number", UInt16.init) ?? 0
+        jiraPort = try arguments.value("jira-port", as: "a port number", UInt16.init) ?? 0
         rateLimits = !arguments.flag("no-rate-limits")
         json = arguments.flag("json")
     }
@@ -51,27 +55,60 @@ struct SandboxCommand: Command {
             zendesk.requestsPerMinute = 0
             zendesk.incrementalRequestsPerMinute = 0
         }
-        let emulator = ZendeskEmulator(configuration: zendesk)
-        var serving = HTTPServer.Configuration()
-        serving.port = zendeskPort
-        let server: HTTPServer
+        var jira = JiraEmulator.Configuration()
+        jira.seed = seed
+        jira.issues = tickets
+        if !rateLimits {
+            jira.requestsPerMinute = 0
+            jira.perIssueWritesPerMinute = 0
+        }
+        let zendeskServer: HTTPServer
+        let jiraServer: HTTPServer
         do {
-            server = try HTTPServer(configuration: serving, router: emulator.router)
+            var serving = HTTPServer.Configuration()
+            serving.port = zendeskPort
+            zendeskServer = try HTTPServer(
+                configuration: serving, router: ZendeskEmulator(configuration: zendesk).router)
         } catch {
             Output.error("the Zendesk sandbox cannot start: \(error)")
+            return ExitStatus.failure
+        }
+        do {
+            var serving = HTTPServer.Configuration()
+            serving.port = jiraPort
+            jiraServer = try HTTPServer(
+                configuration: serving, router: JiraEmulator(configuration: jira).router)
+        } catch {
+            zendeskServer.stop()
+            Output.error("the Jira sandbox cannot start: \(error)")
             return ExitStatus.failure
         }
 
         let description: Value = [
             "zendesk": [
-                "baseURL": .string(server.baseURL),
+                "baseURL": .string(zendeskServer.baseURL),
                 "email": .string(zendesk.email), "apiToken": .string(zendesk.apiToken),
                 "oauth": [
-                    "authorizeURL": .string(server.baseURL + "/oauth/authorizations/new"),
-                    "tokenURL": .string(server.baseURL + "/oauth/tokens"),
+                    "authorizeURL": .string(zendeskServer.baseURL + "/oauth/authorizations/new"),
+                    "tokenURL": .string(zendeskServer.baseURL + "/oauth/tokens"),
                     "clientID": .string(zendesk.oauthClientID),
                     "clientSecret": .string(zendesk.oauthClientSecret),
                     "redirectURI": .string(zendesk.oauthRedirectURI),
+                ],
+            ],
+            "jira": [
+                "baseURL": .string(jiraServer.baseURL),
+                "gatewayURL": .string(jiraServer.baseURL + "/ex/jira/" + jira.cloudId),
+                "cloudId": .string(jira.cloudId),
+                "email": .string(jira.email), "apiToken": .string(jira.apiToken),
+                "oauth": [
+                    "authorizeURL": .string(jiraServer.baseURL + "/authorize"),
+                    "tokenURL": .string(jiraServer.baseURL + "/oauth/token"),
+                    "resourcesURL": .string(
+                        jiraServer.baseURL + "/oauth/token/accessible-resources"),
+                    "clientID": .string(jira.oauthClientID),
+                    "clientSecret": .string(jira.oauthClientSecret),
+                    "redirectURI": .string(jira.oauthRedirectURI),
                 ],
             ],
             "seed": .integer(Int64(seed)), "tickets": .integer(Int64(tickets)),
@@ -79,18 +116,26 @@ struct SandboxCommand: Command {
         if json {
             Output.line(description.json)
         } else {
-            Output.line("Zendesk  \(server.baseURL)")
+            Output.line("Zendesk  \(zendeskServer.baseURL)")
             Output.line("  API token  \(zendesk.email)/token:\(zendesk.apiToken)")
             Output.line(
                 "  OAuth      client \(zendesk.oauthClientID), secret \(zendesk.oauthClientSecret),"
                     + " redirect \(zendesk.oauthRedirectURI) (any loopback port)")
-            Output.line("  data       \(tickets) tickets from seed \(seed)")
+            Output.line(
+                "Jira     \(jiraServer.baseURL)  (OAuth: \(jiraServer.baseURL)/ex/jira/\(jira.cloudId))"
+            )
+            Output.line("  API token  \(jira.email):\(jira.apiToken)")
+            Output.line(
+                "  OAuth      client \(jira.oauthClientID), secret \(jira.oauthClientSecret),"
+                    + " redirect \(jira.oauthRedirectURI) (any loopback port)")
+            Output.line("Data     \(tickets) tickets and \(tickets) issues from seed \(seed)")
             Output.line("Serving until interrupted.")
         }
         Output.flush()
 
         await Self.waitForInterrupt()
-        server.stop(timeout: .seconds(5))
+        zendeskServer.stop(timeout: .seconds(5))
+        jiraServer.stop(timeout: .seconds(5))
         if !json {
             Output.line("Stopped.")
         }

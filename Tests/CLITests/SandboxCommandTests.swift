@@ -18,6 +18,9 @@ struct SandboxCommandTests {
         let base = try #require(zendesk["baseURL"]?.stringValue)
         #expect(base.hasPrefix("http://127.0.0.1:"))
         #expect(description["tickets"] == 7)
+        #expect(description["jira"]?["cloudId"] == "sandbox-cloud")
+        let jiraBase = try #require(description["jira"]?["baseURL"]?.stringValue)
+        #expect(jiraBase != base)
 
         var request = URLRequest(url: URL(string: base + "/api/v2/tickets.json")!)
         let credentials =
@@ -28,6 +31,16 @@ struct SandboxCommandTests {
         let (data, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(try Value(jsonBytes: Array(data))["count"] == 7)
+
+        var search = URLRequest(
+            url: URL(
+                string: jiraBase + "/rest/api/3/search/jql?jql=project%20%3D%20SUP&fields=key")!)
+        search.setValue(
+            "Basic " + Data("agent@example.com:sandbox-token".utf8).base64EncodedString(),
+            forHTTPHeaderField: "Authorization")
+        let (found, searched) = try await URLSession.shared.data(for: search)
+        #expect((searched as? HTTPURLResponse)?.statusCode == 200)
+        #expect(try Value(jsonBytes: Array(found))["issues"]?.arrayValue?.count == 7)
 
         sandbox.send(SIGTERM)
         let ended = try #require(sandbox.waitForExit(timeout: 30))

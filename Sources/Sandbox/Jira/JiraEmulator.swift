@@ -19,8 +19,22 @@ public final class JiraEmulator: Sendable {
         public var apiToken = "sandbox-token"
         /// The site's cloud id in `/ex/jira/{cloudId}/...` paths. Defaults to `sandbox-cloud`.
         public var cloudId = "sandbox-cloud"
-        /// Bearer tokens accepted on `/ex/jira/{cloudId}/...` paths. Defaults to none.
+        /// Bearer tokens accepted on `/ex/jira/{cloudId}/...` paths besides those the OAuth
+        /// flow issues. Defaults to none.
         public var acceptedBearerTokens: Set<String> = []
+        /// The id of the OAuth (3LO) client registered.
+        public var oauthClientID = "syncledger-sandbox"
+        /// Its secret.
+        public var oauthClientSecret = "sandbox-client-secret"
+        /// Its redirect URI; any port on `127.0.0.1` matches a loopback one.
+        public var oauthRedirectURI = "http://127.0.0.1/oauth/callback"
+        /// Whether the consent page approves at once, for scripted use. Defaults to `true`.
+        public var autoApproveConsent = true
+        /// Seconds an OAuth access token lives. Defaults to 3,600.
+        public var accessTokenLifetime: Int64 = 3_600
+        /// Seconds a replaced refresh token may be reused before its reuse revokes the whole
+        /// family. Defaults to 600.
+        public var refreshTokenReuseGrace: Int64 = 600
         /// Requests per minute before the burst limit answers 429; 0 turns it off. Defaults
         /// to 600.
         public var requestsPerMinute = 600
@@ -44,6 +58,7 @@ public final class JiraEmulator: Sendable {
     let site: JiraSite
     let state: Mutex<JiraState>
     private let limiter: RateLimiter
+    let oauth: OAuthAuthority
 
     /// Creates the emulator with its seeded issues.
     public init(configuration: Configuration = Configuration()) {
@@ -53,6 +68,21 @@ public final class JiraEmulator: Sendable {
         let issues = seeder.issues(configuration.issues, now: configuration.clock.now())
         state = Mutex(JiraState(issues: issues))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+        var lifetimes = OAuthAuthority.Lifetimes()
+        lifetimes.accessToken = configuration.accessTokenLifetime
+        lifetimes.refreshToken = 90 * 86_400
+        lifetimes.refreshReuseGrace = configuration.refreshTokenReuseGrace
+        oauth = OAuthAuthority(
+            clients: [
+                .init(
+                    id: configuration.oauthClientID, secret: configuration.oauthClientSecret,
+                    redirectURIs: [configuration.oauthRedirectURI])
+            ], lifetimes: lifetimes, clock: configuration.clock, seed: configuration.seed ^ 0x7172)
+    }
+
+    /// Revokes every OAuth token issued so far, as an administrator would.
+    public func revokeAllTokens() {
+        oauth.revokeAll()
     }
 
     /// The routes of the API, to serve on an ``HTTPServer``.
@@ -79,7 +109,59 @@ public final class JiraEmulator: Sendable {
                 router.add(method, prefix + path) { [self] in guarded($0, handler) }
             }
         }
+        addOAuthRoutes(to: &router)
         return router
+    }
+
+    /// The 3LO routes, served here as `auth.atlassian.com` and `api.atlassian.com` serve them:
+    /// `/authorize`, `/oauth/token`, and `/oauth/token/accessible-resources`.
+    private func addOAuthRoutes(to router: inout Router) {
+        router.add(.get, "/authorize") { [self] request in
+            oauth.authorize(
+                request, autoApprove: configuration.autoApproveConsent, approvePath: "/authorize")
+        }
+        router.add(.post, "/authorize") { [self] request in
+            oauth.authorize(request, autoApprove: true, approvePath: "/authorize")
+        }
+        router.add(.post, "/oauth/token") { [self] request in
+            var response = oauth.token(request)
+            // Atlassian spells the token type `Bearer` and answers a refused refresh with 403.
+            if response.status == 200,
+                case .object(var body) = try? Value(jsonBytes: response.bodyBytes)
+            {
+                body["token_type"] = "Bearer"
+                body["refresh_token_expires_in"] = nil
+                // A refresh token comes only with the `offline_access` scope.
+                if body["scope"]?.stringValue?.split(separator: " ").contains("offline_access")
+                    != true
+                {
+                    body["refresh_token"] = nil
+                }
+                let headers = response.headers
+                response = .json(.object(body))
+                response.headers = headers
+            } else if response.status == 400,
+                (try? Value(jsonBytes: response.bodyBytes))?["error"] == "invalid_grant"
+            {
+                response.status = 403
+            }
+            return response
+        }
+        router.add(.get, "/oauth/token/accessible-resources") { [self] request in
+            guard let header = request.headers["Authorization"], header.hasPrefix("Bearer "),
+                oauth.validate(String(header.dropFirst(7)))
+            else {
+                return JiraErrorCollection.notAuthenticated.response
+            }
+            let base = "http://\(request.headers["Host"] ?? "127.0.0.1")"
+            return .json([
+                [
+                    "id": .string(configuration.cloudId), "name": "sandbox",
+                    "url": .string(base), "scopes": ["read:jira-work", "write:jira-work"],
+                    "avatarUrl": .string(base + "/avatar.png"),
+                ]
+            ])
+        }
     }
 
     // MARK: - Authentication and limits
@@ -141,7 +223,8 @@ public final class JiraEmulator: Sendable {
             return String(decoding: decoded, as: UTF8.self) == expected
         }
         if viaGateway && header.hasPrefix("Bearer ") {
-            return configuration.acceptedBearerTokens.contains(String(header.dropFirst(7)))
+            let token = String(header.dropFirst(7))
+            return configuration.acceptedBearerTokens.contains(token) || oauth.validate(token)
         }
         return false
     }
