@@ -35,6 +35,11 @@ public final class JiraEmulator: Sendable {
         /// Seconds a replaced refresh token may be reused before its reuse revokes the whole
         /// family. Defaults to 600.
         public var refreshTokenReuseGrace: Int64 = 600
+        /// Attempts at each webhook delivery before it is dropped. Defaults to 5.
+        public var webhookAttempts = 5
+        /// The pause before the first retry of a delivery; it doubles each time. Defaults to
+        /// 200 ms.
+        public var webhookRetryPause: Duration = .milliseconds(200)
         /// Requests per minute before the burst limit answers 429; 0 turns it off. Defaults
         /// to 600.
         public var requestsPerMinute = 600
@@ -59,6 +64,8 @@ public final class JiraEmulator: Sendable {
     let state: Mutex<JiraState>
     private let limiter: RateLimiter
     let oauth: OAuthAuthority
+    let hooks = Mutex(JiraWebhookRegistry())
+    let dispatcher: WebhookDispatcher
 
     /// Creates the emulator with its seeded issues.
     public init(configuration: Configuration = Configuration()) {
@@ -68,6 +75,9 @@ public final class JiraEmulator: Sendable {
         let issues = seeder.issues(configuration.issues, now: configuration.clock.now())
         state = Mutex(JiraState(issues: issues))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+        dispatcher = WebhookDispatcher(
+            maximumAttempts: configuration.webhookAttempts,
+            firstPause: configuration.webhookRetryPause)
         var lifetimes = OAuthAuthority.Lifetimes()
         lifetimes.accessToken = configuration.accessTokenLifetime
         lifetimes.refreshToken = 90 * 86_400
@@ -110,6 +120,7 @@ public final class JiraEmulator: Sendable {
             }
         }
         addOAuthRoutes(to: &router)
+        addWebhookRoutes(to: &router)
         return router
     }
 
@@ -168,6 +179,13 @@ public final class JiraEmulator: Sendable {
 
     /// Checks the site, the credentials and the burst limit, runs `handler`, and adds the
     /// limit headers.
+    /// ``guarded(_:_:)`` for routes defined in other files.
+    func guardedRoute(_ request: HTTPRequest, _ handler: (HTTPRequest) -> HTTPResponse)
+        -> HTTPResponse
+    {
+        guarded(request, handler)
+    }
+
     private func guarded(
         _ request: HTTPRequest, _ handler: (HTTPRequest) -> HTTPResponse
     ) -> HTTPResponse {
@@ -276,7 +294,9 @@ public final class JiraEmulator: Sendable {
         }
         switch result {
         case .failure(let errors): return errors.response
-        case .success(let issue): return .json(reference(to: issue, baseURL: base), status: 201)
+        case .success(let issue):
+            announce("jira:issue_created", issue, baseURL: base)
+            return .json(reference(to: issue, baseURL: base), status: 201)
         }
     }
 
@@ -350,6 +370,7 @@ public final class JiraEmulator: Sendable {
         case .failure(let errors):
             return errors.response
         case .success(let issue):
+            announce("jira:issue_updated", issue, baseURL: baseURL(request))
             guard request.query("returnIssue") == "true" else {
                 return HTTPResponse(status: 204)
             }
@@ -364,8 +385,13 @@ public final class JiraEmulator: Sendable {
         if let refusal = perIssueRefusal(id) {
             return refusal
         }
+        let existing = findIssue(request)
         let deleted = state.withLock { $0.delete(id) }
-        return deleted ? HTTPResponse(status: 204) : JiraErrorCollection.issueNotFound.response
+        guard deleted, let existing else {
+            return JiraErrorCollection.issueNotFound.response
+        }
+        announce("jira:issue_deleted", existing, baseURL: baseURL(request))
+        return HTTPResponse(status: 204)
     }
 
     private func listTransitions(_ request: HTTPRequest) -> HTTPResponse {
@@ -409,7 +435,9 @@ public final class JiraEmulator: Sendable {
         }
         switch result {
         case .failure(let errors): return errors.response
-        case .success: return HTTPResponse(status: 204)
+        case .success(let issue):
+            announce("jira:issue_updated", issue, baseURL: baseURL(request))
+            return HTTPResponse(status: 204)
         }
     }
 
