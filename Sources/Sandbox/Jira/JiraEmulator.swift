@@ -35,6 +35,8 @@ public final class JiraEmulator: Sendable {
         /// Seconds a replaced refresh token may be reused before its reuse revokes the whole
         /// family. Defaults to 600.
         public var refreshTokenReuseGrace: Int64 = 600
+        /// Faults to inject from the start; the admin endpoint changes them later.
+        public var faults = FaultSettings()
         /// Attempts at each webhook delivery before it is dropped. Defaults to 5.
         public var webhookAttempts = 5
         /// The pause before the first retry of a delivery; it doubles each time. Defaults to
@@ -66,6 +68,7 @@ public final class JiraEmulator: Sendable {
     let oauth: OAuthAuthority
     let hooks = Mutex(JiraWebhookRegistry())
     let dispatcher: WebhookDispatcher
+    let faults: FaultInjector
 
     /// Creates the emulator with its seeded issues.
     public init(configuration: Configuration = Configuration()) {
@@ -75,6 +78,7 @@ public final class JiraEmulator: Sendable {
         let issues = seeder.issues(configuration.issues, now: configuration.clock.now())
         state = Mutex(JiraState(issues: issues))
         limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+        faults = FaultInjector(configuration.faults)
         dispatcher = WebhookDispatcher(
             maximumAttempts: configuration.webhookAttempts,
             firstPause: configuration.webhookRetryPause)
@@ -121,6 +125,11 @@ public final class JiraEmulator: Sendable {
         }
         addOAuthRoutes(to: &router)
         addWebhookRoutes(to: &router)
+        faults.addRoutes(to: &router)
+        router.add(.post, "/_sandbox/revoke-tokens") { [self] _ in
+            revokeAllTokens()
+            return HTTPResponse(status: 204)
+        }
         return router
     }
 
@@ -199,8 +208,20 @@ public final class JiraEmulator: Sendable {
             return JiraErrorCollection.notAuthenticated.response
         }
         let now = configuration.clock.now()
-        let budget = limiter.spend(at: now)
+        var budget = limiter.spend(at: now)
         var response: HTTPResponse
+        switch faults.drawForRequest() {
+        case .serverError:
+            return JiraErrorCollection(
+                status: 503, message: "The service is unavailable; try again later."
+            ).response
+        case .rateLimitStorm:
+            budget.allowed = false
+            budget.remaining = 0
+            budget.resetIn = max(budget.resetIn, 1)
+        case .none:
+            break
+        }
         if budget.allowed {
             response = handler(request)
         } else {
@@ -459,10 +480,27 @@ public final class JiraEmulator: Sendable {
     /// The issue with the fields and expansions the request's query asks for (all fields by
     /// default).
     private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> Value {
-        issue.json(
+        let rendered = issue.json(
             site: site, baseURL: baseURL(request),
             selection: JiraFieldSelection(Self.queryValues(request, "fields"), fallback: .all),
             expand: Self.expansions(Self.queryValues(request, "expand")))
+        return faults.settings.schemaDrift ? Self.drifted(rendered) : rendered
+    }
+
+    /// `issue` as a changed schema would show it: the `Highest` priority renamed `Blocker`,
+    /// and a custom field nobody documented.
+    static func drifted(_ issue: Value) -> Value {
+        guard case .object(var object) = issue, case .object(var fields)? = object["fields"]
+        else {
+            return issue
+        }
+        if case .object(var priority)? = fields["priority"], priority["name"] == "Highest" {
+            priority["name"] = "Blocker"
+            fields["priority"] = .object(priority)
+        }
+        fields["customfield_19999"] = "undocumented"
+        object["fields"] = .object(fields)
+        return .object(object)
     }
 
     /// The names in one or more comma-separated `expand` lists.

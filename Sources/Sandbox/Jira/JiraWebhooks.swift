@@ -229,8 +229,10 @@ extension JiraEmulator {
                 let code = HMACSHA256.authenticate(body, key: Array(secret.utf8))
                 headers.append(("X-Hub-Signature", "sha256=" + code.hexadecimal))
             }
-            dispatcher.enqueue(
-                WebhookDispatcher.Delivery(url: hook.url, headers: headers, body: body))
+            for _ in 0..<faults.drawDeliveryCopies() {
+                dispatcher.enqueue(
+                    WebhookDispatcher.Delivery(url: hook.url, headers: headers, body: body))
+            }
         }
     }
 
