@@ -89,15 +89,11 @@ struct JiraField: Sendable {
         } else {
             schema["system"] = .string(id)
         }
-        var object: ValueObject = [
+        return [
             "id": .string(id), "key": .string(id), "name": .string(name),
             "custom": .bool(isCustom), "orderable": .bool(isEditable), "navigable": true,
             "searchable": true, "clauseNames": .array(clauseNames), "schema": .object(schema),
         ]
-        if isCustom {
-            object["untranslatedName"] = .string(name)
-        }
-        return .object(object)
     }
 }
 
