@@ -4,9 +4,9 @@
 SWIFT ?= swift
 CASE ?=
 # Debian packages the build and the tests need: the C libraries (LMDB, OpenSSL's libcrypto for
-# digests, libmicrohttpd for the HTTP server), pkg-config to find them, and Python's LMDB
-# binding for the test that decodes a ledger independently.
-DEBIAN_PACKAGES = liblmdb-dev libssl-dev libmicrohttpd-dev pkg-config python3 python3-lmdb util-linux
+# digests, libmicrohttpd for the HTTP server, libyaml for YAML), pkg-config to find them, and
+# Python's LMDB binding for the test that decodes a ledger independently.
+DEBIAN_PACKAGES = liblmdb-dev libssl-dev libmicrohttpd-dev libyaml-dev pkg-config python3 python3-lmdb util-linux
 
 .PHONY: deps build demo test bench lint format clean
 

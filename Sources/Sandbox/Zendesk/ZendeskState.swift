@@ -252,8 +252,10 @@ struct ZendeskState: Sendable {
             // Writing tags replaces the whole set; Zendesk keeps them lower-cased and unique.
             let normalised = Array(Set(elements.compactMap { $0.stringValue?.lowercased() }))
                 .sorted()
+            // Audit events carry tags as one space-separated string.
             change(
-                "tags", .array(normalised.map(Value.string)), .array(ticket.tags.map(Value.string)))
+                "tags", .string(normalised.joined(separator: " ")),
+                .string(ticket.tags.joined(separator: " ")))
             ticket.tags = normalised
         }
         if let external = members["external_id"] {
