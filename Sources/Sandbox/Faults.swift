@@ -30,6 +30,24 @@ public struct FaultSettings: Sendable, Equatable {
     /// No faults.
     public init() {}
 
+    /// Reads settings from JSON in the admin endpoint's form; members left out keep their
+    /// defaults. Throws a message naming the member at fault.
+    public init(json text: String) throws(FaultSettingsError) {
+        let value: Value
+        do {
+            value = try Value(json: text)
+        } catch {
+            throw FaultSettingsError(message: "not JSON: \(error)")
+        }
+        guard case .object(let object) = value else {
+            throw FaultSettingsError(message: "expected a JSON object")
+        }
+        switch Self.parse(object, over: FaultSettings()) {
+        case .success(let settings): self = settings
+        case .failure(let bad): throw FaultSettingsError(message: bad.reason)
+        }
+    }
+
     /// The settings as the admin endpoint shows them.
     public var value: Value {
         [
@@ -100,6 +118,15 @@ public struct FaultSettings: Sendable, Equatable {
     private static func decimal(_ rate: Double) -> DecimalNumber {
         DecimalNumber(significand: Int64((rate * 10_000).rounded()), exponent: -4)!
     }
+}
+
+/// Why fault settings could not be read.
+public struct FaultSettingsError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public let message: String
+
+    /// The message.
+    public var description: String { message }
 }
 
 /// The faults in force and the generator they are drawn from.

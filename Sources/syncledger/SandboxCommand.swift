@@ -24,6 +24,9 @@ struct SandboxCommand: Command {
         .value("zendesk-port", "P", "Port of the Zendesk API (default: any free one)."),
         .value("jira-port", "P", "Port of the Jira API (default: any free one)."),
         .flag("no-rate-limits", "Serve without rate limits."),
+        .value(
+            "faults", "JSON",
+            "Faults to inject from the start, as PUT /_sandbox/faults takes them."),
         .flag("json", "Print the URLs and credentials as one JSON object."),
     ]
 
@@ -32,6 +35,7 @@ struct SandboxCommand: Command {
     let zendeskPort: UInt16
     let jiraPort: UInt16
     let rateLimits: Bool
+    let faults: FaultSettings
     let json: Bool
 
     init(_ arguments: Arguments, environment: [String: String]) throws(UsageError) {
@@ -44,6 +48,15 @@ struct SandboxCommand: Command {
         zendeskPort = try arguments.value("zendesk-port", as: "a port number", UInt16.init) ?? 0
         jiraPort = try arguments.value("jira-port", as: "a port number", UInt16.init) ?? 0
         rateLimits = !arguments.flag("no-rate-limits")
+        var faults = FaultSettings()
+        if let text = arguments.value("faults") {
+            do {
+                faults = try FaultSettings(json: text)
+            } catch {
+                throw UsageError(message: "'--faults': \(error)", command: Self.name)
+            }
+        }
+        self.faults = faults
         json = arguments.flag("json")
     }
 
@@ -55,7 +68,9 @@ struct SandboxCommand: Command {
             zendesk.requestsPerMinute = 0
             zendesk.incrementalRequestsPerMinute = 0
         }
+        zendesk.faults = faults
         var jira = JiraEmulator.Configuration()
+        jira.faults = faults
         jira.seed = seed
         jira.issues = tickets
         if !rateLimits {

@@ -11,7 +11,10 @@ struct SandboxCommandTests {
     @Test("sandbox prints its URLs and credentials, serves them, and stops on SIGTERM")
     func servesUntilTerminated() async throws {
         let sandbox = try RunningProgram.syncledger(
-            ["sandbox", "--json", "--seed", "3", "--tickets", "7"])
+            [
+                "sandbox", "--json", "--seed", "3", "--tickets", "7", "--faults",
+                #"{"schemaDrift":true}"#,
+            ])
         let lines = sandbox.waitForLines(1, timeout: 30)
         let description = try Value(json: try #require(lines.first, "no description printed"))
         let zendesk = try #require(description["zendesk"])
@@ -31,6 +34,10 @@ struct SandboxCommandTests {
         let (data, response) = try await URLSession.shared.data(for: request)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         #expect(try Value(jsonBytes: Array(data))["count"] == 7)
+        var faults = URLRequest(url: URL(string: base + "/_sandbox/faults")!)
+        faults.httpMethod = "GET"
+        let (shown, _) = try await URLSession.shared.data(for: faults)
+        #expect(try Value(jsonBytes: Array(shown))["schemaDrift"] == true, "faults set at start")
 
         var search = URLRequest(
             url: URL(

@@ -62,6 +62,9 @@ struct UsageTests {
             (["log", "--ledger"], "'--ledger' needs a value"),
             (["log", "--json=yes"], "'--json' takes no value"),
             (["log", "--from", "1", "--from", "2"], "more than once"),
+            (["sandbox", "--faults", #"{"serverErrorRate":3}"#], "serverErrorRate must be"),
+            (["sandbox", "--faults", "{"], "'--faults': not JSON"),
+            (["sandbox", "--tickets", "-1"], "'--tickets -1'"),
         ])
     func badOption(arguments: [String], message: String) throws {
         try withTemporaryDirectory { directory in
