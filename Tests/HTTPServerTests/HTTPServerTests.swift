@@ -156,10 +156,13 @@ struct HTTPServerTests {
     }
 
     @Test func stoppingLetsARequestInProgressFinishAndRefusesNewOnes() async throws {
+        // The handler holds its request until the test lets it go, so the request is surely
+        // in progress while the server stops, however slowly the machine runs.
         let entered = Atomic<Bool>(false)
+        let release = DispatchSemaphore(value: 0)
         let server = try HTTPServer { _ in
             entered.store(true, ordering: .releasing)
-            usleep(300_000)
+            _ = release.wait(timeout: .now() + 30)
             return .text("finished")
         }
         let inFlight = Task { try await send(server, "GET", "/slow") }
@@ -167,11 +170,16 @@ struct HTTPServerTests {
             try await Task.sleep(for: .milliseconds(5))
         }
         #expect(server.requestsInProgress == 1)
-        server.stop(timeout: .seconds(5))
+        let stopping = Thread.detachedStop(server)
+        // Stopping waits for the request; let it finish only once the stop has begun.
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(!stopping.isFinished)
+        release.signal()
 
         let answer = try await inFlight.value
         #expect(answer.status == 200)
         #expect(answer.body == "finished")
+        await stopping.wait()
         await #expect(throws: (any Error).self) {
             _ = try await send(server, "GET", "/slow")
         }
@@ -202,5 +210,32 @@ struct HTTPServerTests {
         let head = try await send(server, "HEAD", "/api/v2/tickets/7.json")
         #expect(head.status == 200)
         #expect(head.body.isEmpty)
+    }
+}
+
+/// A stop running on a thread of its own, since it waits for requests in progress.
+final class StopInProgress: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    init(_ server: HTTPServer) {
+        Thread.detachNewThread { [self] in
+            server.stop(timeout: .seconds(30))
+            done.store(true, ordering: .releasing)
+        }
+    }
+
+    var isFinished: Bool { done.load(ordering: .acquiring) }
+
+    func wait() async {
+        while !isFinished {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+extension Thread {
+    /// Starts `server.stop()` on a new thread.
+    static func detachedStop(_ server: HTTPServer) -> StopInProgress {
+        StopInProgress(server)
     }
 }
