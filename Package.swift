@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "YAML", targets: ["YAML"]),
+        .library(name: "Connectors", targets: ["Connectors"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -36,6 +37,7 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "YAML", dependencies: ["CYAML", "Ledger"]),
+        .target(name: "Connectors", dependencies: ["Ledger"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
@@ -54,6 +56,9 @@ let package = Package(
         .testTarget(
             name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "Ledger", "YAML"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Ledger"]),
+        .testTarget(
+            name: "ConnectorsTests",
+            dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]
