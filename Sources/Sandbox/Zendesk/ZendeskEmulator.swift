@@ -609,7 +609,9 @@ public final class ZendeskEmulator: Sendable {
         let after = ExportCursor.encode(last)
         let before = ExportCursor.encode(
             page.first.map { ($0.generatedTimestamp, $0.id - 1) } ?? position)
-        let url = "\(base)/api/v2/incremental/tickets/cursor.json?cursor="
+        // The page size carries over to the next pages, as the links are followed as given.
+        let size = request.query("per_page").map { "per_page=\($0)&" } ?? ""
+        let url = "\(base)/api/v2/incremental/tickets/cursor.json?\(size)cursor="
         return .json([
             "tickets": .array(
                 page.map {
