@@ -37,7 +37,7 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "YAML", dependencies: ["CYAML", "Ledger"]),
-        .target(name: "Connectors", dependencies: ["Ledger", "CCrypto"]),
+        .target(name: "Connectors", dependencies: ["Ledger", "CCrypto", "HTTPServer"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
