@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Ledger"]),
         .testTarget(
             name: "ConnectorsTests",
-            dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger"]),
+            dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,200 @@
+import Foundation
+import Ledger
+
+/// How a connector authenticates: an API token, or an OAuth session's bearer token.
+public enum ConnectorAuthentication: Sendable {
+    /// `Authorization: Basic base64(user:secret)`, with `user` as the provider spells it
+    /// (Zendesk's `email/token`, Jira's `email`).
+    case basic(user: String, secret: String)
+    /// `Authorization: Bearer <token>` from the session, refreshed as needed.
+    case oauth(OAuthSession)
+
+    func header() async throws -> (name: String, value: String) {
+        switch self {
+        case .basic(let user, let secret):
+            return (
+                "Authorization", "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()
+            )
+        case .oauth(let session):
+            return ("Authorization", "Bearer " + (try await session.accessToken()))
+        }
+    }
+}
+
+/// What a poll found: the events to append, and the cursor to keep for the next poll.
+public struct PollResult: Sendable {
+    /// `observed` and `deleted` events, oldest change first.
+    public var events: [NewEvent]
+    /// Where the next poll starts.
+    public var cursor: String?
+}
+
+/// Zendesk Support tickets as the ledger sees them.
+///
+/// A ticket becomes a record `<connection>:ticket/<id>` whose fields are `subject`,
+/// `description`, `status`, `priority`, `type`, `tags`, `external_id`, `assignee_id`,
+/// `requester_id`, `organization_id`, and each custom field as `custom_field:<id>`. An
+/// observation carries those fields, the ticket's `updated_at` as its upstream time, and the
+/// provider's whole ticket under `raw` for provenance.
+public struct ZendeskConnector: Sendable {
+    /// The connection's name: the first part of its records' references.
+    public let connection: String
+    /// `https://{subdomain}.zendesk.com`, or the sandbox's base URL.
+    public let baseURL: String
+    /// How requests authenticate.
+    public let authentication: ConnectorAuthentication
+    /// The runtime requests go through.
+    public let client: ConnectorClient
+
+    /// Creates a connector.
+    public init(
+        connection: String, baseURL: String, authentication: ConnectorAuthentication,
+        client: ConnectorClient = ConnectorClient()
+    ) {
+        self.connection = connection
+        self.baseURL = baseURL
+        self.authentication = authentication
+        self.client = client
+    }
+
+    static let plainFields = [
+        "subject", "description", "status", "priority", "type", "tags", "external_id",
+        "assignee_id", "requester_id", "organization_id",
+    ]
+
+    /// The tickets changed since `cursor` (or since `startTime`, for a first poll) through the
+    /// incremental cursor export, as events.
+    public func poll(after cursor: String?, startTime: Timestamp) async throws -> PollResult {
+        let start =
+            cursor.map { "cursor=\(FormBody.encode([("c", $0)]).dropFirst(2))" }
+            ?? "start_time=\(startTime.microseconds / 1_000_000)"
+        let first = try await request("GET", "/api/v2/incremental/tickets/cursor.json?\(start)")
+        var events: [NewEvent] = []
+        var kept = cursor
+        for try await page in client.pages(from: first, .incrementalExport(items: "tickets")) {
+            for ticket in page.items {
+                events += try observation(of: ticket, source: "poll")
+            }
+            kept = page.cursor ?? kept
+        }
+        return PollResult(events: events, cursor: kept)
+    }
+
+    /// The events reporting `ticket`, an object as the API returns it: an observation, or a
+    /// deletion for a ticket whose status is `deleted`.
+    public func observation(of ticket: Value, source: String) throws -> [NewEvent] {
+        guard case .integer(let id)? = ticket["id"] else {
+            throw ConnectorError(
+                request: "a Zendesk ticket", attempts: 1, lastStatus: nil,
+                detail: "a ticket without an integer id: \(ticket.json.prefix(120))")
+        }
+        let record = RecordReference(
+            connection: connection, recordType: "ticket", remoteID: String(id))
+        let upstream = ticket["updated_at"]?.stringValue.flatMap { Timestamp(rfc3339: $0) }
+        if ticket["status"] == "deleted" {
+            return [
+                NewEvent(
+                    kind: .deleted, record: record, upstreamAt: upstream,
+                    body: ["source": .string(source)])
+            ]
+        }
+        var fields = ValueObject()
+        for name in Self.plainFields {
+            fields[name] = ticket[name] ?? .null
+        }
+        for custom in ticket["custom_fields"]?.arrayValue ?? [] {
+            if case .integer(let field)? = custom["id"] {
+                fields["custom_field:\(field)"] = custom["value"] ?? .null
+            }
+        }
+        return [
+            NewEvent(
+                kind: .observed, record: record, upstreamAt: upstream,
+                body: ["source": .string(source), "fields": .object(fields), "raw": ticket])
+        ]
+    }
+
+    /// Creates a ticket from record fields, with `idempotencyKey` so a retry creates one
+    /// ticket; returns the created ticket's observation events.
+    public func create(_ fields: ValueObject, idempotencyKey: String) async throws -> (
+        record: RecordReference, events: [NewEvent]
+    ) {
+        let body = Self.ticketBody(fields, creating: true)
+        let response = try await send(
+            "POST", "/api/v2/tickets.json", body: ["ticket": .object(body)],
+            headers: [("Idempotency-Key", idempotencyKey)])
+        let events = try observation(of: response["ticket"] ?? .null, source: "writeResponse")
+        guard let record = events.first?.record else {
+            throw ConnectorError(
+                request: "POST \(baseURL)/api/v2/tickets.json", attempts: 1, lastStatus: 201,
+                detail: "the answer has no ticket")
+        }
+        return (record, events)
+    }
+
+    /// Updates only `fields` of ticket `id`; returns the observation of the ticket after it.
+    public func update(_ id: String, _ fields: ValueObject) async throws -> [NewEvent] {
+        let body = Self.ticketBody(fields, creating: false)
+        let response = try await send(
+            "PUT", "/api/v2/tickets/\(id).json", body: ["ticket": .object(body)])
+        return try observation(of: response["ticket"] ?? .null, source: "writeResponse")
+    }
+
+    /// Record fields as a ticket request body: `description` becomes the first comment on a
+    /// create (it is read-only afterwards), custom fields go into `custom_fields`.
+    static func ticketBody(_ fields: ValueObject, creating: Bool) -> ValueObject {
+        var body = ValueObject()
+        var custom: [Value] = []
+        for (name, value) in fields {
+            if name.hasPrefix("custom_field:"), let id = Int64(name.dropFirst(13)) {
+                custom.append(["id": .integer(id), "value": value])
+            } else if name == "description" {
+                if creating {
+                    body["comment"] = ["body": value, "public": true]
+                }
+            } else {
+                body[name] = value
+            }
+        }
+        if !custom.isEmpty {
+            body["custom_fields"] = .array(custom)
+        }
+        return body
+    }
+
+    // MARK: - Requests
+
+    private func request(
+        _ method: String, _ path: String, body: Value? = nil,
+        headers: [(name: String, value: String)] = []
+    ) async throws -> ConnectorRequest {
+        var all = [try await authentication.header()] + headers
+        if body != nil {
+            all.append(("Content-Type", "application/json"))
+        }
+        return ConnectorRequest(
+            method: method, url: baseURL + path, headers: all,
+            body: body.map { Array($0.json.utf8) })
+    }
+
+    private func send(
+        _ method: String, _ path: String, body: Value? = nil,
+        headers: [(name: String, value: String)] = []
+    ) async throws -> Value {
+        let request = try await request(method, path, body: body, headers: headers)
+        let response = try await client.send(request)
+        guard (200..<300).contains(response.status) else {
+            throw ConnectorError(
+                request: Redaction.describe(request), attempts: 1, lastStatus: response.status,
+                detail: Redaction.redact(String(decoding: response.body.prefix(300), as: UTF8.self))
+            )
+        }
+        do {
+            return try Value(jsonBytes: response.body)
+        } catch {
+            throw ConnectorError(
+                request: Redaction.describe(request), attempts: 1, lastStatus: response.status,
+                detail: "the answer is not JSON: \(error)")
+        }
+    }
+}
