@@ -1,0 +1,249 @@
+import Foundation
+import Ledger
+
+/// Jira Cloud issues as the ledger sees them.
+///
+/// An issue is the record `<connection>:issue/<key>`, with the fields `summary`, `description`
+/// (Atlassian Document Format, as Jira holds it), `status`, `priority` and `issuetype` (by
+/// name), `labels`, and each custom field under its id (`customfield_10100`); custom fields are
+/// found by name with ``fieldID(named:)``. An observation's upstream time is the issue's
+/// `updated`, and its body keeps the provider's issue under `raw`.
+///
+/// Jira has no idempotency key: before re-sending a create that may have happened, look the
+/// issue up by the source reference stored on it (``findIssue(whereField:equals:)``).
+public struct JiraConnector: Sendable {
+    /// The connection's name.
+    public let connection: String
+    /// The API root: `https://{site}.atlassian.net` for basic authentication, or
+    /// `https://api.atlassian.com/ex/jira/{cloudId}` for OAuth.
+    public let baseURL: String
+    /// The project the connector works in.
+    public let projectKey: String
+    /// How requests authenticate.
+    public let authentication: ConnectorAuthentication
+    /// The runtime requests go through.
+    public let client: ConnectorClient
+
+    /// Creates a connector.
+    public init(
+        connection: String, baseURL: String, projectKey: String,
+        authentication: ConnectorAuthentication, client: ConnectorClient = ConnectorClient()
+    ) {
+        self.connection = connection
+        self.baseURL = baseURL
+        self.projectKey = projectKey
+        self.authentication = authentication
+        self.client = client
+    }
+
+    // MARK: - Reading
+
+    /// The issues updated at or after `since` (Jira's JQL counts whole minutes, so a poll
+    /// overlaps the last one; an unchanged issue observed again changes nothing), as events,
+    /// and the cursor to keep: the latest `updated` seen.
+    public func poll(since: Timestamp) async throws -> PollResult {
+        let jql =
+            "project = \(projectKey) AND updated >= \"\(Self.jqlTime(since))\" ORDER BY updated ASC"
+        let first = try await request(
+            "POST", "/rest/api/3/search/jql",
+            body: ["jql": .string(jql), "fields": ["*all"], "maxResults": 100])
+        var events: [NewEvent] = []
+        var latest = since
+        for try await page in client.pages(from: first, .pageToken(items: "issues")) {
+            for issue in page.items {
+                let event = try observation(of: issue, source: "poll")
+                if let time = event.upstreamAt, time > latest {
+                    latest = time
+                }
+                events.append(event)
+            }
+        }
+        return PollResult(events: events, cursor: latest.description)
+    }
+
+    /// The observation of `issue`, an object as the API returns it.
+    public func observation(of issue: Value, source: String) throws -> NewEvent {
+        guard let key = issue["key"]?.stringValue, case .object(let fields)? = issue["fields"]
+        else {
+            throw ConnectorError(
+                request: "a Jira issue", attempts: 1, lastStatus: nil,
+                detail: "an issue without a key or fields: \(issue.json.prefix(120))")
+        }
+        var recorded = ValueObject()
+        for (name, value) in fields {
+            switch name {
+            case "summary", "description", "labels":
+                recorded[name] = value
+            case "status", "priority", "issuetype":
+                recorded[name] = value["name"] ?? .null
+            case _ where name.hasPrefix("customfield_"):
+                recorded[name] = value
+            default:
+                break
+            }
+        }
+        return NewEvent(
+            kind: .observed,
+            record: RecordReference(connection: connection, recordType: "issue", remoteID: key),
+            upstreamAt: fields["updated"]?.stringValue.flatMap(Self.time),
+            body: ["source": .string(source), "fields": .object(recorded), "raw": issue])
+    }
+
+    /// The issue with `key`, observed now.
+    public func issue(_ key: String) async throws -> NewEvent {
+        try observation(of: try await send("GET", "/rest/api/3/issue/\(key)"), source: "poll")
+    }
+
+    /// The id of the field called `name` (a custom field's id is per site). An unknown name,
+    /// or one several fields share, is an error that lists what there is.
+    public func fieldID(named name: String) async throws -> String {
+        let fields = try await send("GET", "/rest/api/3/field").arrayValue ?? []
+        let matches = fields.filter { $0["name"]?.stringValue == name }
+        guard matches.count == 1, let id = matches[0]["id"]?.stringValue else {
+            let candidates = (matches.isEmpty ? fields : matches).compactMap { field -> String? in
+                guard let id = field["id"]?.stringValue, let title = field["name"]?.stringValue
+                else { return nil }
+                return "\(title) (\(id))"
+            }
+            throw ConnectorError(
+                request: "GET \(baseURL)/rest/api/3/field", attempts: 1, lastStatus: 200,
+                detail: (matches.isEmpty
+                    ? "no field is named '\(name)'; fields: "
+                    : "several fields are named '\(name)': ")
+                    + candidates.joined(separator: ", "))
+        }
+        return id
+    }
+
+    /// The key of the issue whose field `fieldID` holds `value` exactly, if there is one:
+    /// how an in-doubt create is resolved without making a duplicate.
+    public func findIssue(whereField fieldID: String, equals value: String) async throws
+        -> String?
+    {
+        let clause = fieldID.hasPrefix("customfield_") ? "cf[\(fieldID.dropFirst(12))]" : fieldID
+        let escaped = value.replacingOccurrences(of: "\"", with: "\\\"")
+        let answer = try await send(
+            "POST", "/rest/api/3/search/jql",
+            body: [
+                "jql": .string("project = \(projectKey) AND \(clause) ~ \"\(escaped)\""),
+                "fields": .array([.string(fieldID)]), "maxResults": 50,
+            ])
+        let exact = answer["issues"]?.arrayValue?.first {
+            $0["fields"]?[fieldID]?.stringValue == value
+        }
+        return exact?["key"]?.stringValue
+    }
+
+    // MARK: - Writing
+
+    /// Creates an issue in the project from record fields (`issuetype` defaults to `Task`);
+    /// returns its record and observation.
+    public func create(_ fields: ValueObject) async throws -> (
+        record: RecordReference, event: NewEvent
+    ) {
+        var body = Self.fieldsBody(fields)
+        body["project"] = ["key": .string(projectKey)]
+        if body["issuetype"] == nil {
+            body["issuetype"] = ["name": "Task"]
+        }
+        let created = try await send("POST", "/rest/api/3/issue", body: ["fields": .object(body)])
+        guard let key = created["key"]?.stringValue else {
+            throw ConnectorError(
+                request: "POST \(baseURL)/rest/api/3/issue", attempts: 1, lastStatus: 201,
+                detail: "the answer has no key")
+        }
+        var event = try await issue(key)
+        event.body = Self.withSource(event.body, "writeResponse")
+        return (event.record!, event)
+    }
+
+    /// Edits only `fields` of issue `key` (a status change is a transition, not an edit);
+    /// returns its observation afterwards.
+    public func update(_ key: String, _ fields: ValueObject) async throws -> NewEvent {
+        _ = try await send(
+            "PUT", "/rest/api/3/issue/\(key)", body: ["fields": .object(Self.fieldsBody(fields))])
+        var event = try await issue(key)
+        event.body = Self.withSource(event.body, "writeResponse")
+        return event
+    }
+
+    /// Record fields as Jira's `fields`: names of priority and issue type become `{"name"}`.
+    static func fieldsBody(_ fields: ValueObject) -> ValueObject {
+        var body = ValueObject()
+        for (name, value) in fields {
+            switch name {
+            case "priority", "issuetype":
+                body[name] = value == .null ? .null : ["name": value]
+            case "status":
+                continue
+            default:
+                body[name] = value
+            }
+        }
+        return body
+    }
+
+    private static func withSource(_ body: Value, _ source: String) -> Value {
+        guard case .object(var object) = body else {
+            return body
+        }
+        object["source"] = .string(source)
+        return .object(object)
+    }
+
+    /// `2026-12-03T10:00:00.000+0000` as a time.
+    static func time(_ text: String) -> Timestamp? {
+        // Jira writes the offset without a colon; RFC 3339 wants one.
+        var normalised = text
+        if normalised.count > 5, let sign = normalised.dropLast(4).last, sign == "+" || sign == "-"
+        {
+            normalised.insert(":", at: normalised.index(normalised.endIndex, offsetBy: -2))
+        }
+        return Timestamp(rfc3339: normalised)
+    }
+
+    /// `since` as JQL writes times: `yyyy-MM-dd HH:mm`, in UTC.
+    static func jqlTime(_ since: Timestamp) -> String {
+        let text = since.description  // 2026-12-03T10:00:00Z or with a fraction
+        let date = text.prefix(10)
+        let clock = text.dropFirst(11).prefix(5)
+        return "\(date) \(clock)"
+    }
+
+    // MARK: - Requests
+
+    private func request(_ method: String, _ path: String, body: Value? = nil) async throws
+        -> ConnectorRequest
+    {
+        var headers = [try await authentication.header()]
+        if body != nil {
+            headers.append(("Content-Type", "application/json"))
+        }
+        // A search is a POST that changes nothing: it may be retried.
+        let isSearch = path.hasSuffix("/search/jql")
+        return ConnectorRequest(
+            method: method, url: baseURL + path, headers: headers,
+            body: body.map { Array($0.json.utf8) }, isIdempotent: isSearch ? true : nil)
+    }
+
+    private func send(_ method: String, _ path: String, body: Value? = nil) async throws -> Value {
+        let request = try await request(method, path, body: body)
+        let response = try await client.send(request)
+        guard (200..<300).contains(response.status) else {
+            throw ConnectorError(
+                request: Redaction.describe(request), attempts: 1, lastStatus: response.status,
+                detail: Redaction.redact(String(decoding: response.body.prefix(300), as: UTF8.self))
+            )
+        }
+        if response.body.isEmpty {
+            return .null
+        }
+        do {
+            return try Value(jsonBytes: response.body)
+        } catch {
+            throw ConnectorError(
+                request: Redaction.describe(request), attempts: 1, lastStatus: response.status,
+                detail: "the answer is not JSON: \(error)")
+        }
+    }
+}

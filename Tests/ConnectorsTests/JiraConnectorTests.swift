@@ -1,0 +1,91 @@
+import Foundation
+import HTTPServer
+import Ledger
+import Sandbox
+import Testing
+
+@testable import Connectors
+
+@Suite("Jira connector")
+struct JiraConnectorTests {
+    let clock = ManualSandboxClock(at: Timestamp(secondsSinceEpoch: 1_796_000_000))
+
+    func sandbox() throws -> (HTTPServer, JiraConnector) {
+        var configuration = JiraEmulator.Configuration()
+        configuration.clock = clock
+        configuration.requestsPerMinute = 0
+        configuration.perIssueWritesPerMinute = 0
+        let server = try HTTPServer(router: JiraEmulator(configuration: configuration).router)
+        let connector = JiraConnector(
+            connection: "jira", baseURL: server.baseURL, projectKey: "SUP",
+            authentication: .basic(user: "agent@example.com", secret: "sandbox-token"))
+        return (server, connector)
+    }
+
+    @Test func pollingReadsIssuesUpdatedSinceAPoint() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let all = try await connector.poll(since: Timestamp(secondsSinceEpoch: 1_700_000_000))
+        #expect(all.events.count == 50)
+        let first = try #require(all.events.first)
+        #expect(first.record?.connection == "jira")
+        #expect(first.record?.remoteID.hasPrefix("SUP-") == true)
+        #expect(first.body["fields"]?["status"]?.stringValue != nil)
+        #expect(first.body["fields"]?["summary"]?.stringValue?.isEmpty == false)
+        #expect(first.upstreamAt != nil)
+        let times = all.events.compactMap(\.upstreamAt)
+        #expect(times == times.sorted(), "oldest change first")
+
+        clock.advance(seconds: 120)
+        let now = clock.now()
+        _ = try await connector.update("SUP-3", ["summary": "Changed just now"])
+        let recent = try await connector.poll(since: now)
+        #expect(recent.events.map(\.record?.remoteID) == ["SUP-3"])
+        #expect(recent.events.first?.body["fields"]?["summary"] == "Changed just now")
+    }
+
+    @Test func createsResolveCustomFieldsByNameAndCanBeFoundBySource() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let field = try await connector.fieldID(named: "Zendesk ticket")
+        #expect(field == "customfield_10100")
+        let unknown = await #expect(throws: ConnectorError.self) {
+            _ = try await connector.fieldID(named: "Zendesk tiket")
+        }
+        #expect(unknown?.detail.contains("Zendesk ticket (customfield_10100)") == true)
+
+        let description: Value = [
+            "version": 1, "type": "doc",
+            "content": [
+                ["type": "paragraph", "content": [["type": "text", "text": "Jams daily"]]]
+            ],
+        ]
+        let created = try await connector.create([
+            "summary": "Printer jams", "description": description, "priority": "High",
+            "labels": ["printer"], field: "zendesk:ticket/7",
+        ])
+        #expect(created.record.remoteID == "SUP-51")
+        #expect(created.event.body["source"] == "writeResponse")
+        #expect(created.event.body["fields"]?["priority"] == "High")
+        #expect(created.event.body["fields"]?[field] == "zendesk:ticket/7")
+
+        #expect(
+            try await connector.findIssue(whereField: field, equals: "zendesk:ticket/7") == "SUP-51"
+        )
+        #expect(
+            try await connector.findIssue(whereField: field, equals: "zendesk:ticket/70") == nil)
+
+        let updated = try await connector.update("SUP-51", ["labels": ["printer", "vip"]])
+        #expect(updated.body["fields"]?["labels"] == ["printer", "vip"])
+    }
+
+    @Test func aRefusedWriteIsATypedErrorWithTheProvidersWords() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let error = await #expect(throws: ConnectorError.self) {
+            _ = try await connector.create(["summary": "x", "priority": "Urgent!"])
+        }
+        #expect(error?.lastStatus == 400)
+        #expect(error?.detail.contains("priority") == true)
+    }
+}
