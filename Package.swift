@@ -46,7 +46,9 @@ let package = Package(
             name: "syncledger", dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
-            dependencies: ["Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox"],
+            dependencies: [
+                "Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox", "Connectors",
+            ],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),

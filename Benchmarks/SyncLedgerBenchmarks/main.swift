@@ -15,6 +15,8 @@ let benchmarkCases = [
     BenchmarkCase(name: AppendCase.name, summary: AppendCase.summary, run: AppendCase.run),
     BenchmarkCase(name: ReplayCase.name, summary: ReplayCase.summary, run: ReplayCase.run),
     BenchmarkCase(name: SandboxCase.name, summary: SandboxCase.summary, run: SandboxCase.run),
+    BenchmarkCase(
+        name: ConnectorCase.name, summary: ConnectorCase.summary, run: ConnectorCase.run),
 ]
 
 /// The usage text, listing the cases.

@@ -51,7 +51,8 @@ extension Timestamp {
     }
 }
 
-/// A request budget over fixed one-minute windows, as the providers count them.
+/// A request budget over fixed windows (a minute, as the providers count them, unless set
+/// shorter to benchmark pacing in less time).
 final class RateLimiter: Sendable {
     private struct Window {
         var start: Int64 = .min
@@ -60,10 +61,13 @@ final class RateLimiter: Sendable {
 
     /// Requests allowed per window; 0 turns the limit off.
     let limit: Int
+    /// The window's length in seconds.
+    let windowSeconds: Int64
     private let window = Mutex(Window())
 
-    init(perMinute limit: Int) {
+    init(limit: Int, windowSeconds: Int64 = 60) {
         self.limit = limit
+        self.windowSeconds = max(windowSeconds, 1)
     }
 
     /// What one request learns of the budget.
@@ -80,12 +84,13 @@ final class RateLimiter: Sendable {
             return Decision(allowed: true, remaining: Int.max, resetIn: 0)
         }
         let second = time.unixSeconds
+        let length = windowSeconds
         return window.withLock { window in
-            let minute = second - second % 60
-            if window.start != minute {
-                window = Window(start: minute, used: 0)
+            let start = second - ((second % length) + length) % length
+            if window.start != start {
+                window = Window(start: start, used: 0)
             }
-            let resetIn = minute + 60 - second
+            let resetIn = start + length - second
             guard window.used < limit else {
                 return Decision(allowed: false, remaining: 0, resetIn: resetIn)
             }

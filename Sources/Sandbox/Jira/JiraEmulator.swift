@@ -45,6 +45,9 @@ public final class JiraEmulator: Sendable {
         /// Requests per minute before the burst limit answers 429; 0 turns it off. Defaults
         /// to 600.
         public var requestsPerMinute = 600
+        /// The length of a rate-limit window in seconds: a minute unless set shorter to
+        /// measure pacing in less time. The limits are per window.
+        public var rateLimitWindowSeconds: Int64 = 60
         /// Writes per minute to any one issue before the per-issue limit answers 429; 0 turns
         /// it off. Defaults to 20.
         public var perIssueWritesPerMinute = 20
@@ -77,7 +80,9 @@ public final class JiraEmulator: Sendable {
         var seeder = JiraSeeder(seed: configuration.seed)
         let issues = seeder.issues(configuration.issues, now: configuration.clock.now())
         state = Mutex(JiraState(issues: issues))
-        limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
+        limiter = RateLimiter(
+            limit: configuration.requestsPerMinute,
+            windowSeconds: configuration.rateLimitWindowSeconds)
         faults = FaultInjector(configuration.faults)
         dispatcher = WebhookDispatcher(
             maximumAttempts: configuration.webhookAttempts,

@@ -16,6 +16,9 @@ public final class ZendeskEmulator: Sendable {
         public var apiToken = "sandbox-token"
         /// Requests per minute (the plan's limit); 0 turns limits off. Defaults to 700.
         public var requestsPerMinute = 700
+        /// The length of a rate-limit window in seconds: a minute, as Zendesk counts, unless
+        /// set shorter to measure pacing in less time. The limits are per window.
+        public var rateLimitWindowSeconds: Int64 = 60
         /// Requests per minute to the incremental export; 0 turns the limit off. Defaults to
         /// 10.
         public var incrementalRequestsPerMinute = 10
@@ -74,8 +77,12 @@ public final class ZendeskEmulator: Sendable {
         var seeder = ZendeskSeeder(seed: configuration.seed)
         let tickets = seeder.tickets(configuration.tickets, now: configuration.clock.now())
         state = Mutex(ZendeskState(tickets: tickets))
-        limiter = RateLimiter(perMinute: configuration.requestsPerMinute)
-        incrementalLimiter = RateLimiter(perMinute: configuration.incrementalRequestsPerMinute)
+        limiter = RateLimiter(
+            limit: configuration.requestsPerMinute,
+            windowSeconds: configuration.rateLimitWindowSeconds)
+        incrementalLimiter = RateLimiter(
+            limit: configuration.incrementalRequestsPerMinute,
+            windowSeconds: configuration.rateLimitWindowSeconds)
         faults = FaultInjector(configuration.faults)
         dispatcher = WebhookDispatcher(
             maximumAttempts: configuration.webhookAttempts,
