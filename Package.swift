@@ -43,7 +43,8 @@ let package = Package(
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
         .executableTarget(
-            name: "syncledger", dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox"]),
+            name: "syncledger",
+            dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: [

@@ -13,6 +13,7 @@ enum Tool {
         PlanCommand.self,
         ReplayCommand.self,
         SandboxCommand.self,
+        ConnectCommand.self,
     ]
 
     static func overview() -> String {
