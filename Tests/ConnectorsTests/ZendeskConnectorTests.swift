@@ -97,3 +97,21 @@ struct ZendeskConnectorTests {
         #expect(state.fields["subject"]?.origin == .observed)
     }
 }
+
+extension ZendeskConnectorTests {
+    @Test func commentsAndCustomFieldsByTitle() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        try await connector.addComment(to: "4", body: "Linked to SUP-4", isPublic: false)
+        let comments = try await connector.comments(of: "4")
+        #expect(comments.count == 2)
+        #expect(comments.last?["body"] == "Linked to SUP-4")
+        #expect(comments.last?["public"] == false)
+
+        #expect(try await connector.customField(titled: "Jira issue") == "custom_field:360001")
+        let unknown = await #expect(throws: ConnectorError.self) {
+            _ = try await connector.customField(titled: "Jira isue")
+        }
+        #expect(unknown?.detail.contains("Jira issue (360001)") == true)
+    }
+}

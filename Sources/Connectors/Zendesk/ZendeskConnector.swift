@@ -140,6 +140,63 @@ public struct ZendeskConnector: Sendable {
         return try observation(of: response["ticket"] ?? .null, source: "writeResponse")
     }
 
+    /// The comments of ticket `id`, oldest first, each as its author, body, visibility and
+    /// time.
+    public func comments(of id: String) async throws -> [ValueObject] {
+        let first = try await request("GET", "/api/v2/tickets/\(id)/comments.json")
+        var comments: [ValueObject] = []
+        let response = try await client.send(first)
+        guard response.status == 200,
+            case .array(let items)? = (try? Value(jsonBytes: response.body))?["comments"]
+        else {
+            throw ConnectorError(
+                request: Redaction.describe(first), attempts: 1, lastStatus: response.status,
+                detail: Redaction.redact(String(decoding: response.body.prefix(300), as: UTF8.self))
+            )
+        }
+        for item in items {
+            var comment = ValueObject()
+            comment["id"] = item["id"] ?? .null
+            comment["author_id"] = item["author_id"] ?? .null
+            comment["body"] = item["body"] ?? .null
+            comment["public"] = item["public"] ?? .null
+            comment["created_at"] = item["created_at"] ?? .null
+            comments.append(comment)
+        }
+        return comments
+    }
+
+    /// Adds a comment to ticket `id`, public or internal.
+    public func addComment(to id: String, body text: String, isPublic: Bool) async throws {
+        _ = try await send(
+            "PUT", "/api/v2/tickets/\(id).json",
+            body: ["ticket": ["comment": ["body": .string(text), "public": .bool(isPublic)]]])
+    }
+
+    /// The id of the custom ticket field titled `title`, as the record field name
+    /// `custom_field:<id>`. An unknown title, or one several fields share, is an error that
+    /// lists the candidates.
+    public func customField(titled title: String) async throws -> String {
+        let fields =
+            try await send("GET", "/api/v2/ticket_fields.json")["ticket_fields"]?.arrayValue ?? []
+        let custom = fields.filter { $0["removable"] == true }
+        let matches = custom.filter { $0["title"]?.stringValue == title }
+        guard matches.count == 1, case .integer(let id)? = matches[0]["id"] else {
+            let candidates = (matches.isEmpty ? custom : matches).compactMap { field -> String? in
+                guard let name = field["title"]?.stringValue, case .integer(let id)? = field["id"]
+                else { return nil }
+                return "\(name) (\(id))"
+            }
+            throw ConnectorError(
+                request: "GET \(baseURL)/api/v2/ticket_fields.json", attempts: 1, lastStatus: 200,
+                detail: (matches.isEmpty
+                    ? "no custom ticket field is titled '\(title)'; custom fields: "
+                    : "several custom ticket fields are titled '\(title)': ")
+                    + candidates.joined(separator: ", "))
+        }
+        return "custom_field:\(id)"
+    }
+
     /// Record fields as a ticket request body: `description` becomes the first comment on a
     /// create (it is read-only afterwards), custom fields go into `custom_fields`.
     static func ticketBody(_ fields: ValueObject, creating: Bool) -> ValueObject {
