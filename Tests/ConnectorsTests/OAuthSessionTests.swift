@@ -122,3 +122,45 @@ struct OAuthSessionTests {
         #expect(error?.description.contains("invalid_grant") == true)
     }
 }
+
+extension OAuthSessionTests {
+    @Test func aRevokedConnectionPausesAloneAndIsRecordedOnce() async throws {
+        let scenario = try OAuthScenario(accessTokenLifetime: 600)
+        _ = try await scenario.authorize()
+        let directory = scenario.directory
+        let log = try EventLog.open(at: directory + "/ledger")
+        defer { log.close() }
+        let zendesk = ConnectionGuard(connection: "zendesk") { event in
+            _ = try await log.append([event])
+        }
+        let other = ConnectionGuard(connection: "jira") { event in
+            _ = try await log.append([event])
+        }
+        let session = scenario.session()
+        let connector = ZendeskConnector(
+            connection: "zendesk", baseURL: scenario.server.baseURL,
+            authentication: .oauth(session))
+
+        #expect(try await zendesk.run { try await connector.comments(of: "1") }.count == 1)
+        scenario.emulator.revokeAllTokens()
+        scenario.clock.advance(seconds: 590)
+        for _ in 0..<3 {
+            await #expect(throws: NeedsReauthorization.self) {
+                _ = try await zendesk.run { try await connector.comments(of: "1") }
+            }
+        }
+        #expect(await session.refreshCount == 1, "once paused, the provider is not asked again")
+        #expect(zendesk.pause?.description.contains("syncledger connect zendesk") == true)
+        #expect(other.pause == nil)
+        #expect(try await other.run { 42 } == 42)
+
+        let events = try log.read(from: .zero, limit: 10)
+        #expect(events.count == 1)
+        #expect(events.first?.kind == .connectionChanged)
+        #expect(events.first?.body["change"] == "needsReauthorization")
+        #expect(events.first?.body["command"] == "syncledger connect zendesk")
+
+        zendesk.resume()
+        #expect(zendesk.pause == nil)
+    }
+}
