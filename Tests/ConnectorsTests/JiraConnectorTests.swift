@@ -89,3 +89,22 @@ struct JiraConnectorTests {
         #expect(error?.detail.contains("priority") == true)
     }
 }
+
+extension JiraConnectorTests {
+    @Test func bulkCreatesReportEachIssueAndPrioritiesAreListed() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let results = try await connector.createMany([
+            ["summary": "First"], ["summary": "Second", "priority": "Nope"], ["summary": "Third"],
+        ])
+        #expect(results.count == 3)
+        #expect((try? results[0].get()) == "SUP-51")
+        #expect((try? results[2].get()) == "SUP-52")
+        guard case .failure(let refused) = results[1] else {
+            Issue.record("the second issue should be refused")
+            return
+        }
+        #expect(refused.detail.contains("priority"))
+        #expect(try await connector.priorities() == ["Highest", "High", "Medium", "Low", "Lowest"])
+    }
+}

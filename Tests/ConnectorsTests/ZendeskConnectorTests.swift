@@ -115,3 +115,17 @@ extension ZendeskConnectorTests {
         #expect(unknown?.detail.contains("Jira issue (360001)") == true)
     }
 }
+
+extension ZendeskConnectorTests {
+    @Test func ticketsAreReadByIDOneOrManyAtATime() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let one = try #require(try await connector.ticket("5"))
+        #expect(one.record?.remoteID == "5")
+        #expect(try await connector.ticket("999") == nil)
+        let ids = (1...50).map(String.init) + ["404"]
+        let many = try await connector.tickets(ids)
+        #expect(many.count == 50)
+        #expect(many.map(\.record?.remoteID) == (1...50).map(String.init))
+    }
+}

@@ -157,6 +157,54 @@ public struct JiraConnector: Sendable {
         return (event.record!, event)
     }
 
+    /// Creates up to 50 issues in one request; returns, for each, its key or the provider's
+    /// reason for refusing it, in order.
+    public func createMany(_ issues: [ValueObject]) async throws -> [Result<String, ConnectorError>]
+    {
+        precondition(issues.count <= 50, "Jira creates at most 50 issues per request")
+        let updates = issues.map { fields -> Value in
+            var body = Self.fieldsBody(fields)
+            body["project"] = ["key": .string(projectKey)]
+            if body["issuetype"] == nil {
+                body["issuetype"] = ["name": "Task"]
+            }
+            return ["fields": .object(body)]
+        }
+        let answer = try await send(
+            "POST", "/rest/api/3/issue/bulk", body: ["issueUpdates": .array(updates)])
+        var results = Array(
+            repeating: Result<String, ConnectorError>.failure(
+                ConnectorError(
+                    request: "POST \(baseURL)/rest/api/3/issue/bulk", attempts: 1, lastStatus: 201,
+                    detail: "the answer says nothing of this issue")), count: issues.count)
+        var created = (answer["issues"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+            .makeIterator()
+        let failures = answer["errors"]?.arrayValue ?? []
+        let failed = Dictionary(
+            failures.compactMap { failure -> (Int, Value)? in
+                failure["failedElementNumber"]?.integerValue.map { (Int($0), failure) }
+            }, uniquingKeysWith: { first, _ in first })
+        for index in issues.indices {
+            if let failure = failed[index] {
+                results[index] = .failure(
+                    ConnectorError(
+                        request: "POST \(baseURL)/rest/api/3/issue/bulk", attempts: 1,
+                        lastStatus: failure["status"]?.integerValue.map(Int.init),
+                        detail: failure["elementErrors"]?.json ?? "refused"))
+            } else if let key = created.next() {
+                results[index] = .success(key)
+            }
+        }
+        return results
+    }
+
+    /// The site's priorities by name, highest first.
+    public func priorities() async throws -> [String] {
+        (try await send("GET", "/rest/api/3/priority").arrayValue ?? []).compactMap {
+            $0["name"]?.stringValue
+        }
+    }
+
     /// Edits only `fields` of issue `key` (a status change is a transition, not an edit);
     /// returns its observation afterwards.
     public func update(_ key: String, _ fields: ValueObject) async throws -> NewEvent {

@@ -114,6 +114,36 @@ public struct ZendeskConnector: Sendable {
         ]
     }
 
+    /// The observation of ticket `id`; `nil` when it does not exist.
+    public func ticket(_ id: String) async throws -> NewEvent? {
+        let request = try await request("GET", "/api/v2/tickets/\(id).json")
+        let response = try await client.send(request)
+        if response.status == 404 {
+            return nil
+        }
+        guard response.status == 200, let ticket = (try? Value(jsonBytes: response.body))?["ticket"]
+        else {
+            throw ConnectorError(
+                request: Redaction.describe(request), attempts: 1, lastStatus: response.status,
+                detail: Redaction.redact(String(decoding: response.body.prefix(300), as: UTF8.self))
+            )
+        }
+        return try observation(of: ticket, source: "poll").first
+    }
+
+    /// The observations of the tickets with `ids` that exist, read 100 at a time.
+    public func tickets(_ ids: [String]) async throws -> [NewEvent] {
+        var events: [NewEvent] = []
+        for start in stride(from: 0, to: ids.count, by: 100) {
+            let chunk = ids[start..<min(start + 100, ids.count)].joined(separator: ",")
+            let answer = try await send("GET", "/api/v2/tickets/show_many.json?ids=\(chunk)")
+            for ticket in answer["tickets"]?.arrayValue ?? [] {
+                events += try observation(of: ticket, source: "poll")
+            }
+        }
+        return events
+    }
+
     /// Creates a ticket from record fields, with `idempotencyKey` so a retry creates one
     /// ticket; returns the created ticket's observation events.
     public func create(_ fields: ValueObject, idempotencyKey: String) async throws -> (
