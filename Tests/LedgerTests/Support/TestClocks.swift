@@ -88,7 +88,7 @@ final class Collected<Element: Sendable>: Sendable {
 /// Waits until `condition` holds, checking every few milliseconds, for at most `timeout`.
 /// Returns whether it held.
 func eventually(
-    timeout: Duration = .seconds(10), _ condition: () throws -> Bool
+    timeout: Duration = .seconds(60), _ condition: () throws -> Bool
 ) async rethrows -> Bool {
     let clock = ContinuousClock()
     let deadline = clock.now.advanced(by: timeout)
