@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "HTTPServer", targets: ["HTTPServer"]),
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "YAML", targets: ["YAML"]),
+        .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Connectors", targets: ["Connectors"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
@@ -37,6 +38,7 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "YAML", dependencies: ["CYAML", "Ledger"]),
+        .target(name: "Mapping", dependencies: ["YAML", "Ledger", "Reconcile"]),
         .target(name: "Connectors", dependencies: ["Ledger", "CCrypto", "HTTPServer"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "Ledger", "YAML"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Ledger"]),
+        .testTarget(name: "MappingTests", dependencies: ["Mapping", "Reconcile", "Ledger"]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile"]),

@@ -188,7 +188,8 @@ struct SyncWorkload {
         var mapped = ValueObject()
         for mapping in Self.pair.fields {
             if let value = fields[mapping.field(on: side)] {
-                mapped[mapping.field(on: side.opposite)] = mapping.carry(value, from: side)
+                mapped[mapping.field(on: side.opposite)] =
+                    (try? mapping.carry(value, from: side)) ?? value
             }
         }
         return mapped
@@ -198,7 +199,7 @@ struct SyncWorkload {
     private func written(_ mapping: FieldMapping, from side: Side, value: Value, index: Int)
         -> Value
     {
-        let carried = mapping.carry(value, from: side)
+        let carried = (try? mapping.carry(value, from: side)) ?? value
         guard mapping.authority == .mergeSet else {
             return carried
         }
@@ -245,7 +246,7 @@ struct SyncWorkload {
         default: value = .string(pick(["low", "normal", "high", "urgent"]))
         }
         let mapping = Self.pair.fields.first { $0.left == leftField }!
-        return side == .left ? value : mapping.carry(value, from: .left)
+        return side == .left ? value : (try? mapping.carry(value, from: .left)) ?? value
     }
 
     private mutating func ticketBody(_ number: Int) -> ValueObject {

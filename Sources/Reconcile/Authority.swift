@@ -52,7 +52,16 @@ enum Authority {
         _ mapping: FieldMapping, changedOn side: Side, changed: FieldState, other: FieldState?,
         state: inout PairFieldState, at: SequenceNumber
     ) {
-        let carried = carry(changed.value, mapping, from: side)
+        let carried: Value
+        do {
+            carried = try mapping.carry(changed.value ?? .null, from: side)
+        } catch {
+            // A value the mapping cannot carry is written nowhere; the field is held as a
+            // conflict until one side changes it to a value that carries.
+            state.desired = [:]
+            state.conflict = conflict(side, changed, other, mapping.authority, "unmapped", at)
+            return
+        }
         if EchoRule.matches(other?.value, carried) {
             state.agreedAt = at
             state.desired = [:]
@@ -118,8 +127,10 @@ enum Authority {
         }
     }
 
+    /// `value` carried over; a value that cannot be carried stays as it is, which matches
+    /// nothing on the other side.
     private static func carry(_ value: Value?, _ mapping: FieldMapping, from side: Side) -> Value {
-        mapping.carry(value ?? .null, from: side)
+        (try? mapping.carry(value ?? .null, from: side)) ?? (value ?? .null)
     }
 
     /// Whether `first` (on `firstSide`) is the later write: by upstream time, a field without

@@ -34,6 +34,10 @@ public struct SyncPair: Sendable, Hashable {
     public var direction: Direction
     /// The mapped fields.
     public var fields: [FieldMapping]
+    /// Fields written from a constant or a template when a counterpart is created.
+    public var derived: [DerivedField]
+    /// Which records take part, per side; a side without a filter takes every record.
+    public var filters: [Side: RecordFilter]
 
     /// Which way a pair creates records: a record on a side that creates gets a counterpart on
     /// the other side. Updates follow the authority of each field, whatever the direction.
@@ -49,13 +53,20 @@ public struct SyncPair: Sendable, Hashable {
     /// Creates a pair.
     public init(
         name: String, left: RecordSet, right: RecordSet, direction: Direction = .both,
-        fields: [FieldMapping]
+        fields: [FieldMapping], derived: [DerivedField] = [], filters: [Side: RecordFilter] = [:]
     ) {
         self.name = name
         self.left = left
         self.right = right
         self.direction = direction
         self.fields = fields
+        self.derived = derived
+        self.filters = filters
+    }
+
+    /// Whether a record on `side` in state `state` takes part in the pair.
+    public func admits(_ state: RecordState, on side: Side) -> Bool {
+        filters[side]?.admits(state) ?? true
     }
 
     /// The side `record` belongs to, or `nil` when it is in neither set.
@@ -129,19 +140,22 @@ public struct FieldMapping: Sendable, Hashable {
     public var right: String
     /// Who decides the field's value when the sides differ.
     public var authority: AuthorityRule
-    /// Values that are spelled differently on each side; values it does not list carry over
-    /// unchanged.
+    /// Values that are spelled differently on each side.
     public var values: ValueMap
+    /// The text format of each side, when the field holds text that differs in form (plain
+    /// text, Markdown, HTML, Atlassian Document Format); `nil` when it carries as it is.
+    public var formats: FieldFormats?
 
     /// Creates a mapping.
     public init(
         left: String, right: String, authority: AuthorityRule = .lastWriterWins,
-        values: ValueMap = ValueMap()
+        values: ValueMap = ValueMap(), formats: FieldFormats? = nil
     ) {
         self.left = left
         self.right = right
         self.authority = authority
         self.values = values
+        self.formats = formats
     }
 
     /// The field's name on `side`.
@@ -149,62 +163,161 @@ public struct FieldMapping: Sendable, Hashable {
         side == .left ? left : right
     }
 
-    /// `value`, read on side `from`, as the other side spells it. Arrays map element by
-    /// element.
-    public func carry(_ value: Value, from side: Side) -> Value {
+    /// `value`, read on side `from`, as the other side spells it, through the value map
+    /// (arrays element by element). A value the map
+    /// does not list, with no default for the other side, is an error; `null` always carries
+    /// as `null`.
+    public func carry(_ value: Value, from side: Side) throws(MappingError) -> Value {
+        var carried = value
         if case .array(let elements) = value {
-            return .array(elements.map { values.translate($0, from: side) })
+            var mapped: [Value] = []
+            mapped.reserveCapacity(elements.count)
+            for element in elements {
+                mapped.append(try translate(element, from: side))
+            }
+            carried = .array(mapped)
+        } else {
+            carried = try translate(value, from: side)
         }
-        return values.translate(value, from: side)
+        return carried
+    }
+
+    private func translate(_ value: Value, from side: Side) throws(MappingError) -> Value {
+        if value == .null {
+            return value
+        }
+        guard let translated = values.translate(value, from: side) else {
+            throw MappingError(
+                field: field(on: side), side: side,
+                reason: "the value \(value.json) is not in the value map and the "
+                    + "\(side.opposite.rawValue) side has no default")
+        }
+        return translated
     }
 }
 
-/// A two-way table of values that differ between the sides, such as Zendesk's `urgent` and
-/// Jira's `Highest`.
+/// A value that the mapping cannot carry to the other side.
+public struct MappingError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The field, as the side it was read on names it.
+    public var field: String
+    /// The side it was read on.
+    public var side: Side
+    /// What went wrong.
+    public var reason: String
+
+    /// Creates an error.
+    public init(field: String, side: Side, reason: String) {
+        self.field = field
+        self.side = side
+        self.reason = reason
+    }
+
+    /// `priority (left): the value "critical" is not in the value map ...`.
+    public var description: String { "\(field) (\(side.rawValue)): \(reason)" }
+}
+
+/// A table of values that differ between the sides, such as Zendesk's `urgent` and Jira's
+/// `Highest`, with an optional default for each side.
+///
+/// An empty map carries every value over as it is. A map that lists pairs carries only what it
+/// lists: any other value becomes the default of the side it goes to, and without one it
+/// cannot be carried (``FieldMapping/carry(_:from:)`` throws). The right-to-left table is the
+/// left-to-right one read backwards unless it is given apart, as it must be when several left
+/// values share one right value.
 public struct ValueMap: Sendable, Hashable {
-    /// The pairs, left value first.
+    /// The left-to-right pairs, left value first.
     public var pairs: [(left: Value, right: Value)] {
-        zip(leftValues, rightValues).map { ($0, $1) }
+        zip(forwardFrom, forwardTo).map { ($0, $1) }
     }
 
-    private var leftValues: [Value] = []
-    private var rightValues: [Value] = []
+    /// The right-to-left pairs, right value first.
+    public var reversePairs: [(right: Value, left: Value)] {
+        zip(backwardFrom, backwardTo).map { ($0, $1) }
+    }
 
-    /// Whether the map lists no pairs: every value carries over as it is.
-    public var isEmpty: Bool { leftValues.isEmpty }
+    /// Whether the right-to-left table is the left-to-right one read backwards.
+    public var isDerivedReverse: Bool {
+        forwardFrom == backwardTo && forwardTo == backwardFrom
+    }
 
-    /// Creates a map from pairs (left value, right value). Each value may appear once per side.
-    public init(_ pairs: [(Value, Value)] = []) {
-        for (left, right) in pairs {
-            precondition(!leftValues.contains(left), "\(left) is mapped twice")
-            precondition(!rightValues.contains(right), "\(right) is mapped twice")
-            leftValues.append(left)
-            rightValues.append(right)
+    /// The value a left-side field takes for a right value the map does not list.
+    public var leftDefault: Value?
+    /// The value a right-side field takes for a left value the map does not list.
+    public var rightDefault: Value?
+
+    private var forwardFrom: [Value] = []
+    private var forwardTo: [Value] = []
+    private var backwardFrom: [Value] = []
+    private var backwardTo: [Value] = []
+
+    /// Whether the map lists no pairs and has no default: every value carries over as it is.
+    public var isEmpty: Bool {
+        forwardFrom.isEmpty && backwardFrom.isEmpty && leftDefault == nil && rightDefault == nil
+    }
+
+    /// Creates a map from pairs (left value, right value), each value at most once per side,
+    /// read backwards for right to left, and the defaults for values it does not list.
+    public init(
+        _ pairs: [(Value, Value)] = [], leftDefault: Value? = nil, rightDefault: Value? = nil
+    ) {
+        self.init(
+            forward: pairs, backward: pairs.map { ($1, $0) }, leftDefault: leftDefault,
+            rightDefault: rightDefault)
+    }
+
+    /// Creates a map from its left-to-right pairs (left value first) and right-to-left pairs
+    /// (right value first), each value at most once as the first of a pair in its table.
+    public init(
+        forward: [(Value, Value)], backward: [(Value, Value)], leftDefault: Value? = nil,
+        rightDefault: Value? = nil
+    ) {
+        for (from, to) in forward {
+            precondition(!forwardFrom.contains(from), "\(from) is mapped twice")
+            forwardFrom.append(from)
+            forwardTo.append(to)
         }
+        for (from, to) in backward {
+            precondition(!backwardFrom.contains(from), "\(from) is mapped twice")
+            backwardFrom.append(from)
+            backwardTo.append(to)
+        }
+        self.leftDefault = leftDefault
+        self.rightDefault = rightDefault
     }
 
-    /// `value`, read on `side`, as the other side spells it; unlisted values carry over as
-    /// they are.
-    public func translate(_ value: Value, from side: Side) -> Value {
+    /// The default of the side a value read on `side` goes to.
+    public func defaultValue(from side: Side) -> Value? {
+        side == .left ? rightDefault : leftDefault
+    }
+
+    /// `value`, read on `side`, as the other side spells it; `nil` when the map does not list
+    /// it and that side has no default.
+    public func translate(_ value: Value, from side: Side) -> Value? {
         if isEmpty {
             return value
         }
-        let (from, to) = side == .left ? (leftValues, rightValues) : (rightValues, leftValues)
+        let (from, to) = side == .left ? (forwardFrom, forwardTo) : (backwardFrom, backwardTo)
         guard let index = from.firstIndex(of: value) else {
-            return value
+            return defaultValue(from: side)
         }
         return to[index]
     }
 
-    /// Whether two maps list the same pairs in the same order.
+    /// Whether two maps list the same pairs in the same order, with the same defaults.
     public static func == (lhs: ValueMap, rhs: ValueMap) -> Bool {
-        lhs.leftValues == rhs.leftValues && lhs.rightValues == rhs.rightValues
+        lhs.forwardFrom == rhs.forwardFrom && lhs.forwardTo == rhs.forwardTo
+            && lhs.backwardFrom == rhs.backwardFrom && lhs.backwardTo == rhs.backwardTo
+            && lhs.leftDefault == rhs.leftDefault && lhs.rightDefault == rhs.rightDefault
     }
 
-    /// Hashes the pairs.
+    /// Hashes the pairs and defaults.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(leftValues)
-        hasher.combine(rightValues)
+        hasher.combine(forwardFrom)
+        hasher.combine(forwardTo)
+        hasher.combine(backwardFrom)
+        hasher.combine(backwardTo)
+        hasher.combine(leftDefault)
+        hasher.combine(rightDefault)
     }
 }
 

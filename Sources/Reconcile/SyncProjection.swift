@@ -15,7 +15,7 @@ import Ledger
 /// - `intents`: position (8 bytes, big-endian) → the intent and its outcome (``IntentRecord``).
 public struct SyncProjection: Projection {
     /// The fold's name and version.
-    public let identity = "syncledger.sync/2"
+    public let identity = "syncledger.sync/3"
     /// The tables listed above.
     public let tableNames = ["config", "records", "fields", "links", "pairs", "intents"]
 

@@ -124,8 +124,8 @@ public enum WritePlanner {
         return writes
     }
 
-    /// The creates the records of `side` need: one per live record without a counterpart and
-    /// without a create already intended.
+    /// The creates the records of `side` need: one per live record that the pair's filter
+    /// admits, without a counterpart and without a create already intended.
     static func creates(
         pair: SyncPair, from side: Side, sync: SyncTables, tables: borrowing ProjectionTables
     ) throws -> [PlannedWrite] {
@@ -143,7 +143,8 @@ public enum WritePlanner {
         var candidates: [(RecordReference, RecordState)] = []
         for record in live {
             if let state = try sync.record(record, in: tables),
-                state.fields.values.contains(where: { $0.setBy != .zero })
+                state.fields.values.contains(where: { $0.setBy != .zero }),
+                pair.admits(state, on: side)
             {
                 candidates.append((record, state))
             }
@@ -154,14 +155,15 @@ public enum WritePlanner {
         }
     }
 
-    /// The create `record` (on `side`) needs, if any: none when it is deleted, linked, or
-    /// has a create intended already.
+    /// The create `record` (on `side`) needs, if any: none when it is deleted, outside the
+    /// pair's filter, linked, or has a create intended already.
     public static func create(
         pair: SyncPair, for record: RecordReference, in tables: borrowing ProjectionTables
     ) throws -> PlannedWrite? {
         let sync = try SyncTables(tables)
         guard let side = pair.side(of: record), pair.creates(from: side),
-            let state = try sync.record(record, in: tables), !state.isDeleted
+            let state = try sync.record(record, in: tables), !state.isDeleted,
+            pair.admits(state, on: side)
         else {
             return nil
         }
@@ -187,8 +189,17 @@ public enum WritePlanner {
                 continue
             }
             let name = mapping.field(on: side.opposite)
-            values[name] = mapping.carry(value, from: side)
+            guard let carried = try? mapping.carry(value, from: side) else {
+                // A value without a counterpart is left out of the new record, as it is left
+                // out of updates; the pair's field state records why.
+                continue
+            }
+            values[name] = carried
             decisions[name] = WriteIntent.Decision(rule: mapping.authority, basis: field.setBy)
+        }
+        for derived in pair.derived where derived.side == side.opposite {
+            values[derived.field] = derived.value(for: record, state: state)
+            decisions[derived.field] = WriteIntent.Decision(rule: .owner(side), basis: .zero)
         }
         return PlannedWrite(
             record: record,
