@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "Reconcile", dependencies: ["Ledger"]),
         .executableTarget(
             name: "syncledger",
-            dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors"]),
+            dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "Mapping"]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: [

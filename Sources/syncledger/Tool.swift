@@ -14,6 +14,10 @@ enum Tool {
         ReplayCommand.self,
         SandboxCommand.self,
         ConnectCommand.self,
+        InitCommand.self,
+        CheckCommand.self,
+        ApplyCommand.self,
+        PreviewCommand.self,
     ]
 
     static func overview() -> String {

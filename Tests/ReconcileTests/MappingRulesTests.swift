@@ -36,7 +36,8 @@ struct MappingRulesTests {
 
     @Test func aValueTheMapDoesNotListIsHeldAsAConflictAndWrittenNowhere() throws {
         let scenario = try SyncScenario(configuration: SyncConfiguration(pairs: [Self.strict]))
-        try scenario.observe(ticket, at: 0, ["subject": "A", "priority": "normal", "status": "open"])
+        try scenario.observe(
+            ticket, at: 0, ["subject": "A", "priority": "normal", "status": "open"])
         try scenario.observe(issue, at: 1, ["summary": "A", "priority": "Medium"])
         try scenario.link(ticket, issue)
         #expect(try scenario.plan().isEmpty)

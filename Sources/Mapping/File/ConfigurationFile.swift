@@ -87,3 +87,29 @@ public struct ConfigurationFile: Sendable, Hashable {
         self.configuration = configuration
     }
 }
+
+extension ConfigurationFile {
+    /// The `configApplied` event that puts this file in force: the configuration the
+    /// projections apply (custom fields resolved through `ids`), the file's path, its text and
+    /// its digest, so that the log says exactly what was in force and from where.
+    public func appliedEvent(
+        resolving ids: [CustomFieldReference: String] = [:]
+    ) throws(UnresolvedFieldError) -> NewEvent {
+        let sync = try configuration.syncConfiguration(resolving: ids)
+        var resolved: [Value] = []
+        for (reference, id) in ids.sorted(by: {
+            ($0.key.connection, $0.key.name) < ($1.key.connection, $1.key.name)
+        }) {
+            resolved.append([
+                "connection": .string(reference.connection), "name": .string(reference.name),
+                "id": .string(id),
+            ])
+        }
+        return NewEvent(
+            kind: .configApplied, record: nil,
+            body: [
+                "configuration": sync.value, "file": .string(path), "digest": .string(digest),
+                "content": .string(text), "customFields": .array(resolved),
+            ])
+    }
+}

@@ -87,7 +87,7 @@ extension ConfigurationReader {
             )
             return nil
         }
-        guard let connection = connections[parts[0]] else {
+        guard let declared = connections[parts[0]] else {
             var message = "\(what) names the connection '\(parts[0])', which is not declared"
             if let suggestion = Suggestion.nearest(parts[0], in: connections.keys.sorted()) {
                 message += "; did you mean '\(suggestion)'?"
@@ -97,11 +97,15 @@ extension ConfigurationReader {
             report(node, message)
             return nil
         }
-        let types = connection.provider.recordTypes
+        guard let provider = declared else {
+            // The connection's own problems are reported where it is declared.
+            return nil
+        }
+        let types = provider.recordTypes
         guard types.contains(parts[1]) else {
             report(
                 node,
-                "\(what): a \(connection.provider.rawValue) connection has no record type '\(parts[1])'; expected \(types.joined(separator: ", "))"
+                "\(what): a \(provider.rawValue) connection has no record type '\(parts[1])'; expected \(types.joined(separator: ", "))"
             )
             return nil
         }

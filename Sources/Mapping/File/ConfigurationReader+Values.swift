@@ -125,7 +125,7 @@ extension ConfigurationReader {
         hasDefault: Bool, in pair: PairContext
     ) {
         let records = pair.records(on: side)
-        let provider = records.flatMap { connections[$0.connection]?.provider }
+        let provider = records.flatMap { connections[$0.connection] ?? nil }
         guard !hasDefault, let known = KnownValues.of(field, in: records, provider: provider)
         else {
             return

@@ -7,8 +7,10 @@ import YAML
 struct ConfigurationReader {
     let file: String
     var problems: [ConfigurationProblem] = []
-    /// The connections read so far, by name.
-    var connections: [String: Connection] = [:]
+    /// The connections declared so far, by name, with their providers where those read; a
+    /// connection with other problems still counts as declared, so that pairs naming it are
+    /// not reported too.
+    var connections: [String: Connection.Provider?] = [:]
 
     init(file: String) {
         self.file = file
@@ -36,9 +38,10 @@ struct ConfigurationReader {
                 guard let name = identifier(key, "a connection's name") else {
                     continue
                 }
-                if let connection = connection(value, named: name) {
+                let connection = connection(value, named: name)
+                connections[name] = connection?.provider ?? providerIfReadable(value)
+                if let connection {
                     declared.append(connection)
-                    connections[name] = connection
                 }
             }
         }
@@ -121,6 +124,11 @@ struct ConfigurationReader {
         return Connection(
             name: name, provider: provider, baseURL: baseURL, auth: auth, credential: credential,
             project: project, webhookSecret: webhookSecret, pollEvery: pollEvery)
+    }
+
+    /// The provider a connection names, when it names a known one, without reporting.
+    func providerIfReadable(_ node: YAMLNode) -> Connection.Provider? {
+        node["provider"]?.text.flatMap(Connection.Provider.init(rawValue:))
     }
 
     // MARK: - Shapes
