@@ -37,13 +37,38 @@ echo "   Jira comes later; here the events it would append are appended by hand.
 echo "Ledger: $ledger"
 
 say "1. The configuration: tickets pair with issues; subject<->summary by last writer,"
-echo "   priority owned by the help desk with its values translated"
-append_line '{"kind":"configApplied","body":{"configuration":{"pairs":[{"name":"support","direction":"both","left":{"connection":"zendesk","recordType":"ticket"},"right":{"connection":"jira","recordType":"issue"},"fields":[{"left":"subject","right":"summary","authority":"lastWriterWins"},{"left":"priority","right":"priority","authority":"owner:left","values":[["urgent","Highest"],["normal","Medium"]]},{"left":"tags","right":"labels","authority":"mergeSet"}]}]}}}'
+echo "   priority owned by the help desk with its values translated, tags and labels merged"
+config=$(dirname "$ledger")/syncledger.yaml
+cat > "$config" <<'YAML'
+connections:
+  zendesk: {provider: zendesk, baseURL: https://example.zendesk.com, auth: oauth, credential: zendesk}
+  jira: {provider: jira, baseURL: https://example.atlassian.net, auth: oauth, credential: jira, project: SUP}
+pairs:
+  - name: support
+    left: zendesk:ticket
+    right: jira:issue
+    fields:
+      - {left: subject, right: summary, authority: lastWriterWins}
+      - left: priority
+        right: priority
+        authority: owner:zendesk
+        values: {urgent: Highest, high: High, normal: Medium, low: Low}
+        default: {left: normal}
+      - {left: tags, right: labels, authority: mergeSet}
+YAML
+cat "$config"
+echo "A typo is caught before anything runs, with its line and column:"
+sed 's/authority: owner:zendesk/authorty: owner:zendesk/' "$config" > "$config.typo"
+printf '$ syncledger check syncledger.yaml.typo   # the same file with authority misspelt\n'
+(cd "$(dirname "$config")" && syncledger check syncledger.yaml.typo) || true
+printf '$ syncledger check syncledger.yaml && syncledger apply syncledger.yaml\n'
+(cd "$(dirname "$config")" && syncledger check syncledger.yaml && syncledger apply syncledger.yaml)
 
 say "2. A ticket arrives by webhook"
 append_line '{"id":"0191e2f4-0000-7000-8000-000000000001","kind":"observed","record":"zendesk:ticket/42","upstreamAt":"2026-12-03T09:00:00Z","body":{"source":"webhook","fields":{"subject":"Printer on fire","priority":"urgent","tags":["printer"]}}}'
 
-say "3. The plan, derived from the log alone: create its counterpart in Jira"
+say "3. What the mapping would write for it, then the plan, derived from the log alone"
+run syncledger preview zendesk:ticket/42
 run syncledger plan
 intend_planned_writes
 
