@@ -369,4 +369,46 @@ struct ConfigurationFileTests {
                 "a constant or template field of pair 'support' names the field it writes as 'left' or 'right', exactly one of them",
             ])
     }
+
+    @Test func aKeyGivenTwiceNamesTheFirst() {
+        let found = problems(
+            withConnections(
+                """
+                  - name: support
+                    left: zendesk:ticket
+                    right: jira:issue
+                    fields:
+                      - left: subject
+                        right: summary
+                        left: title
+                """))
+        #expect(
+            found.map(\.message) == [
+                "not YAML: the key 'left' appears twice in one mapping"
+            ])
+        #expect(found.first.map { "\($0.line):\($0.column)" } == "20:9")
+    }
+
+    @Test func aFilterReadsValuesAndListsPerSide() throws {
+        let text = withConnections(
+            """
+              - name: support
+                left: zendesk:ticket
+                right: jira:issue
+                filter:
+                  left: {status: [new, open], type: incident}
+                fields:
+                  - left: subject
+                    right: summary
+            """)
+        let pair = try #require(
+            try ConfigurationFile(text: text, path: "s.yaml").configuration.pairs.first)
+        #expect(
+            pair.filters[.left]
+                == RecordFilter([
+                    RecordFilter.Condition(field: "status", values: ["new", "open"]),
+                    RecordFilter.Condition(field: "type", values: ["incident"]),
+                ]))
+        #expect(pair.filters[.right] == nil)
+    }
 }

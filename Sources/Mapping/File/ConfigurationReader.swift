@@ -142,20 +142,12 @@ struct ConfigurationReader {
         }
     }
 
-    /// The entries of `node` when it is a mapping, reporting keys given twice.
+    /// The entries of `node` when it is a mapping. (A key given twice never gets here: the
+    /// YAML reader refuses it.)
     mutating func mapping(_ node: YAMLNode, _ what: String) -> Entries? {
         guard case .mapping(let entries) = node.kind else {
             report(node, "\(what) must be a mapping, found \(describe(node))")
             return nil
-        }
-        var seen: [String: YAMLNode] = [:]
-        for (key, _) in entries {
-            let name = key.text ?? key.value.json
-            if let earlier = seen[name] {
-                report(
-                    key, "'\(name)' is given twice in \(what); the first is at \(earlier.position)")
-            }
-            seen[name] = key
         }
         return Entries(entries: entries)
     }
