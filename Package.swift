@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Sandbox", targets: ["Sandbox"]),
         .library(name: "YAML", targets: ["YAML"]),
         .library(name: "Connectors", targets: ["Connectors"]),
+        .library(name: "ADF", targets: ["ADF"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -42,6 +43,7 @@ let package = Package(
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger"]),
+        .target(name: "ADF", dependencies: ["Ledger"]),
         .executableTarget(
             name: "syncledger",
             dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors"]),
@@ -59,6 +61,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "Ledger", "YAML"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Ledger"]),
+        .testTarget(name: "ADFTests", dependencies: ["ADF", "Ledger"]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile"]),
