@@ -51,6 +51,7 @@ let package = Package(
             name: "SyncLedgerBenchmarks",
             dependencies: [
                 "Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox", "Connectors",
+                "ADF",
             ],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
