@@ -70,27 +70,34 @@ extension Inline {
     var value: Value {
         switch self {
         case .hardBreak:
-            return Block.node("hardBreak")
+            return Self.hardBreakNode
         case .text(let text, let marks, let link):
+            guard link != nil || !marks.isEmpty else {
+                return Self.textNode(text, marks: nil)
+            }
             var values: [Value] = []
             if let link {
-                values.append(["type": "link", "attrs": ["href": .string(link)]])
+                var attrs = ValueObject()
+                attrs["href"] = .string(link)
+                var mark = ValueObject()
+                mark["attrs"] = .object(attrs)
+                mark["type"] = "link"
+                values.append(.object(mark))
             }
-            if marks.contains(.strong) {
-                values.append(Self.mark("strong"))
+            for (flag, value) in Self.markValues where marks.contains(flag) {
+                values.append(value)
             }
-            if marks.contains(.em) {
-                values.append(Self.mark("em"))
-            }
-            if marks.contains(.strike) {
-                values.append(Self.mark("strike"))
-            }
-            if marks.contains(.code) {
-                values.append(Self.mark("code"))
-            }
-            return Self.textNode(text, marks: values.isEmpty ? nil : values)
+            return Self.textNode(text, marks: values)
         }
     }
+
+    private static let hardBreakNode = Block.node("hardBreak")
+
+    /// The marks besides `link`, in the order they are written.
+    private static let markValues: [(Marks, Value)] = [
+        (.strong, mark("strong")), (.em, mark("em")), (.strike, mark("strike")),
+        (.code, mark("code")),
+    ]
 
     /// A text node; `marks` is left out when `nil`.
     static func textNode(_ text: String, marks: [Value]?) -> Value {

@@ -10,6 +10,9 @@ extension [Inline] {
     /// The content with spaces at the edges of emphasised runs given only the emphasis the
     /// neighbouring run shares, and neighbouring runs with equal marks joined.
     var canonical: [Inline] {
+        guard needsCanonicalizing else {
+            return self
+        }
         var builder = InlineBuilder()
         var lineStart = startIndex
         while lineStart < endIndex {
@@ -21,6 +24,30 @@ extension [Inline] {
             lineStart = lineEnd + 1
         }
         return builder.items
+    }
+
+    /// Whether any run has spaces where ``canonical`` would change something: at the edge of
+    /// an emphasised run, or at the start or end of a line. Most content has none, and is
+    /// then returned as it is.
+    private var needsCanonicalizing: Bool {
+        var lineStart = true
+        for (index, inline) in enumerated() {
+            guard case .text(let text, let marks, let link) = inline else {
+                lineStart = true
+                continue
+            }
+            let first = text.utf8.first ?? .space
+            let last = text.utf8.last ?? .space
+            let edgeSpace = first.isSpaceOrTab || last.isSpaceOrTab
+            let lineEnd = index + 1 == count || self[index + 1] == .hardBreak
+            if edgeSpace && !marks.contains(.code)
+                && (!marks.isEmpty || (link == nil && (lineStart || lineEnd)))
+            {
+                return true
+            }
+            lineStart = false
+        }
+        return false
     }
 
     /// The emphasis each run of a line counts as having; see ``canonical``.

@@ -79,6 +79,12 @@ extension MarkdownReader {
     /// The inline content of a paragraph's trimmed lines, which are joined by line breaks; a
     /// line holding only `\` is an empty line.
     func inlines(_ lines: [Line]) -> [Inline] {
+        if lines.count == 1, let line = lines.first,
+            !(line.end - line.start == 1 && bytes[line.start] == .backslash)
+        {
+            return InlineReader.inlines(
+                of: UnsafeBufferPointer(rebasing: bytes[line.start..<line.end]))
+        }
         var text: [UInt8] = []
         text.reserveCapacity(lines.reduce(0) { $0 + $1.end - $1.start + 1 })
         for (index, line) in lines.enumerated() {
