@@ -46,7 +46,9 @@ let package = Package(
         .target(name: "ADF", dependencies: ["Ledger"]),
         .executableTarget(
             name: "syncledger",
-            dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors"]),
+            dependencies: [
+                "Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "ADF",
+            ]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: [

@@ -14,6 +14,7 @@ enum Tool {
         ReplayCommand.self,
         SandboxCommand.self,
         ConnectCommand.self,
+        ConvertCommand.self,
     ]
 
     static func overview() -> String {
