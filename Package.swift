@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "YAML", targets: ["YAML"]),
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Connectors", targets: ["Connectors"]),
+        .library(name: "ADF", targets: ["ADF"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -43,14 +44,18 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
-        .target(name: "Reconcile", dependencies: ["Ledger"]),
+        .target(name: "Reconcile", dependencies: ["Ledger", "ADF"]),
+        .target(name: "ADF", dependencies: ["Ledger"]),
         .executableTarget(
             name: "syncledger",
-            dependencies: ["Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "Mapping"]),
+            dependencies: [
+                "Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "Mapping", "ADF",
+            ]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: [
                 "Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox", "Connectors",
+                "ADF",
             ],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
@@ -62,6 +67,7 @@ let package = Package(
             name: "SandboxTests", dependencies: ["Sandbox", "HTTPServer", "Ledger", "YAML"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Ledger"]),
         .testTarget(name: "MappingTests", dependencies: ["Mapping", "Reconcile", "Ledger"]),
+        .testTarget(name: "ADFTests", dependencies: ["ADF", "Ledger"]),
         .testTarget(
             name: "ConnectorsTests",
             dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile"]),

@@ -17,6 +17,7 @@ let benchmarkCases = [
     BenchmarkCase(name: SandboxCase.name, summary: SandboxCase.summary, run: SandboxCase.run),
     BenchmarkCase(
         name: ConnectorCase.name, summary: ConnectorCase.summary, run: ConnectorCase.run),
+    BenchmarkCase(name: ConvertCase.name, summary: ConvertCase.summary, run: ConvertCase.run),
 ]
 
 /// The usage text, listing the cases.
@@ -26,7 +27,8 @@ func usage() -> String {
         text += "  \(benchmark.name)  \(benchmark.summary)\n"
     }
     text += "\nSYNCLEDGER_BENCH_EVENTS sets the bulk event count (default 1000000), and\n"
-    text += "SYNCLEDGER_BENCH_DURABLE_EVENTS the durable single-event count (default 2000).\n"
+    text += "SYNCLEDGER_BENCH_DURABLE_EVENTS the durable single-event count (default 2000),\n"
+    text += "and SYNCLEDGER_BENCH_DOCUMENTS the convert case's description count (default 10000).\n"
     return text
 }
 
