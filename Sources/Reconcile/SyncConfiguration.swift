@@ -163,8 +163,8 @@ public struct FieldMapping: Sendable, Hashable {
         side == .left ? left : right
     }
 
-    /// `value`, read on side `from`, as the other side spells it, through the value map
-    /// (arrays element by element). A value the map
+    /// `value`, read on side `from`, as the other side spells it: through the value map
+    /// (arrays element by element), then from one text format to the other. A value the map
     /// does not list, with no default for the other side, is an error; `null` always carries
     /// as `null`.
     public func carry(_ value: Value, from side: Side) throws(MappingError) -> Value {
@@ -178,6 +178,9 @@ public struct FieldMapping: Sendable, Hashable {
             carried = .array(mapped)
         } else {
             carried = try translate(value, from: side)
+        }
+        if let formats {
+            carried = try formats.convert(carried, from: side, field: field(on: side))
         }
         return carried
     }
