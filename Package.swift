@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "YAML", dependencies: ["CYAML", "Ledger"]),
-        .target(name: "Mapping", dependencies: ["YAML", "Ledger", "Reconcile"]),
+        .target(name: "Mapping", dependencies: ["YAML", "Ledger", "Reconcile", "ADF"]),
         .target(name: "Connectors", dependencies: ["Ledger", "CCrypto", "HTTPServer"]),
         .target(name: "HTTPServer", dependencies: ["CMicroHTTPD"]),
         .target(name: "Sandbox", dependencies: ["HTTPServer", "Ledger"]),

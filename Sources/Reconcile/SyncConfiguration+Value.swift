@@ -1,3 +1,4 @@
+import ADF
 import Ledger
 
 /// A configuration value that does not describe a ``SyncConfiguration``, with the path of the
@@ -210,14 +211,14 @@ extension FieldMapping {
         var formats: FieldFormats?
         if reader.has("formats") {
             let both = MemberReader(try reader.member("formats"), path: "\(path).formats")
-            var read: [FieldFormat] = []
+            var read: [TextFormat] = []
             for side in Side.allCases {
                 let name = try both.string(side.rawValue)
-                guard let format = FieldFormat(rawValue: name) else {
+                guard let format = TextFormat(rawValue: name) else {
                     throw both.error(
                         at: side.rawValue,
                         "'\(name)' is not one of "
-                            + FieldFormat.allCases.map(\.rawValue).joined(separator: ", "))
+                            + TextFormat.allCases.map(\.rawValue).joined(separator: ", "))
                 }
                 read.append(format)
             }

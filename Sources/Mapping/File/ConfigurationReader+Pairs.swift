@@ -1,3 +1,4 @@
+import ADF
 import Ledger
 import Reconcile
 import YAML
@@ -282,10 +283,10 @@ extension ConfigurationReader {
         else {
             return nil
         }
-        var formats: [Side: FieldFormat] = [:]
+        var formats: [Side: TextFormat] = [:]
         for side in Side.allCases {
             if let node = entries[side.rawValue],
-                let format = choice(node, "the \(side.rawValue) format", FieldFormat.self)
+                let format = choice(node, "the \(side.rawValue) format", TextFormat.self)
             {
                 formats[side] = format
             }
