@@ -22,6 +22,12 @@ extension MarkdownWriter {
         case link(String)
     }
 
+    /// An open mark, and whether its delimiters are underscores rather than asterisks.
+    private struct Opened {
+        var mark: OpenMark
+        var underscores = false
+    }
+
     /// Writes a paragraph's content; line breaks start new lines with the current prefix.
     mutating func writeInlines(_ inlines: [Inline]) {
         var line: [Run] = []
@@ -79,37 +85,52 @@ extension MarkdownWriter {
             let after = index + 1 < runs.count ? runs[index + 1].emphasis : []
             runs[index].emphasis = before.intersection(after)
         }
-        var stack: [OpenMark] = []
+        var stack: [Opened] = []
         var atLineStart = true
         for (index, run) in runs.enumerated() {
             // Closing a mark closes the ones opened inside it too; those still wanted open
             // again below.
-            if let lowest = stack.firstIndex(where: { !run.wants($0) }) {
+            var closedAsteriskAt: Int?
+            if let lowest = stack.firstIndex(where: { !run.wants($0.mark) }) {
                 while stack.count > lowest {
-                    writeCloser(stack.removeLast())
+                    let closing = stack.removeLast()
+                    writeCloser(closing)
+                    if case .emphasis(let marks) = closing.mark, marks != .strike,
+                        !closing.underscores
+                    {
+                        closedAsteriskAt = output.count
+                    }
                 }
             }
             var opening: [OpenMark] = []
-            if let link = run.link, !stack.contains(.link(link)) {
+            if let link = run.link, !stack.contains(where: { $0.mark == .link(link) }) {
                 opening.append(.link(link))
             }
             for mark in [Marks.strong, .strike, .em] where run.emphasis.contains(mark) {
-                if !stack.contains(.emphasis(mark)) {
+                if !stack.contains(where: { $0.mark == .emphasis(mark) }) {
                     opening.append(.emphasis(mark))
                 }
             }
+            var lengths = opening.map { mark in runs[index...].prefix { $0.wants(mark) }.count }
             if opening.count > 1 {
-                let lengths = opening.map { mark in
-                    runs[index...].prefix { $0.wants(mark) }.count
-                }
-                opening = zip(opening, lengths).enumerated().sorted { left, right in
+                let sorted = zip(opening, lengths).enumerated().sorted { left, right in
                     left.element.1 != right.element.1
                         ? left.element.1 > right.element.1 : left.offset < right.offset
-                }.map(\.element.0)
+                }.map(\.element)
+                opening = sorted.map(\.0)
+                lengths = sorted.map(\.1)
             }
-            for mark in opening {
-                writeOpener(mark)
-                stack.append(mark)
+            for (mark, length) in zip(opening, lengths) {
+                var opened = Opened(mark: mark)
+                // An asterisk opener right after an asterisk closer would merge with it
+                // (`*a***b**`); underscores keep them apart where they can close again.
+                if closedAsteriskAt == output.count, case .emphasis(let marks) = mark,
+                    marks != .strike, Self.underscoreCanClose(after: index + length, in: runs)
+                {
+                    opened.underscores = true
+                }
+                writeOpener(opened)
+                stack.append(opened)
                 atLineStart = false
             }
             if run.code {
@@ -124,31 +145,51 @@ extension MarkdownWriter {
         }
     }
 
-    private mutating func writeOpener(_ mark: OpenMark) {
-        switch mark {
+    /// Whether an underscore closer written before `runs[next]` can close: it must not be
+    /// followed by a letter or digit, which the end of the line, an opening delimiter or code
+    /// span, or text starting with anything else ensures.
+    private static func underscoreCanClose(after next: Int, in runs: [Run]) -> Bool {
+        guard next < runs.count else {
+            return true
+        }
+        let run = runs[next]
+        if run.code || run.link != runs[next - 1].link
+            || !run.emphasis.isSubset(of: runs[next - 1].emphasis)
+        {
+            return true
+        }
+        guard let first = run.text.utf8.first else {
+            return true
+        }
+        return first < 0x80 && (first.isASCIIPunctuation || first.isWhitespace)
+    }
+
+    private mutating func writeOpener(_ opened: Opened) {
+        switch opened.mark {
         case .link:
             output.append(.openingBracket)
         case .emphasis(let marks):
-            output.append(contentsOf: Self.delimiter(marks))
+            output.append(contentsOf: Self.delimiter(marks, underscores: opened.underscores))
         }
     }
 
-    private mutating func writeCloser(_ mark: OpenMark) {
-        switch mark {
+    private mutating func writeCloser(_ opened: Opened) {
+        switch opened.mark {
         case .link(let href):
             output.append(contentsOf: [.closingBracket, .openingParenthesis])
             writeDestination(href)
             output.append(.closingParenthesis)
         case .emphasis(let marks):
-            output.append(contentsOf: Self.delimiter(marks))
+            output.append(contentsOf: Self.delimiter(marks, underscores: opened.underscores))
         }
     }
 
-    private static func delimiter(_ mark: Marks) -> [UInt8] {
+    private static func delimiter(_ mark: Marks, underscores: Bool) -> [UInt8] {
+        let character: UInt8 = underscores ? .underscore : .asterisk
         switch mark {
-        case .strong: [.asterisk, .asterisk]
-        case .strike: [.tilde, .tilde]
-        default: [.asterisk]
+        case .strong: return [character, character]
+        case .strike: return [.tilde, .tilde]
+        default: return [character]
         }
     }
 }

@@ -222,4 +222,19 @@ struct MarkdownTests {
         ADFSchema.expectValid(inItem)
         ADFSchema.expectValid(inQuote)
     }
+
+    @Test(
+        "emphasis that ends where other emphasis starts reads back as it was written",
+        arguments: [
+            (Node.text("b", "em"), Node.text("x", "strong"), "*b*__x__!"),
+            (Node.text("b", "strong"), Node.text("x", "em"), "**b**_x_!"),
+            (Node.text("b", "em"), Node.text("x", "strong"), "*b*__x__ "),
+        ])
+    func touchingEmphasis(first: Value, second: Value, expected: String) {
+        let tail = String(expected.last!)
+        let document = Node.doc(Node.paragraph(first, second, Node.text(tail + "end")))
+        let markdown = ADFConversion.markdown(from: document)
+        #expect(markdown.hasPrefix(String(expected.dropLast())), "\(markdown)")
+        #expect(ADFConversion.document(fromMarkdown: markdown) == document, "\(markdown)")
+    }
 }
