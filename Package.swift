@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Mapping", targets: ["Mapping"]),
         .library(name: "Connectors", targets: ["Connectors"]),
         .library(name: "ADF", targets: ["ADF"]),
+        .library(name: "Engine", targets: ["Engine"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -46,10 +47,13 @@ let package = Package(
         .target(name: "Ledger", dependencies: ["LMDB", "CCrypto"]),
         .target(name: "Reconcile", dependencies: ["Ledger", "ADF"]),
         .target(name: "ADF", dependencies: ["Ledger"]),
+        .target(
+            name: "Engine", dependencies: ["Ledger", "Reconcile", "Mapping", "Connectors"]),
         .executableTarget(
             name: "syncledger",
             dependencies: [
                 "Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "Mapping", "ADF",
+                "Engine",
             ]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",

@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 import Ledger
 import Mapping
@@ -79,9 +80,9 @@ struct ApplyCommand: Command {
         var ids = given
         let unknown = file.configuration.customFields.filter { given[$0] == nil }
         if !unknown.isEmpty {
-            let access: ConnectionAccess
+            let access: Connections
             do {
-                access = try ConnectionAccess(ledger: ledger)
+                access = try Connections(ledger: ledger)
             } catch {
                 Output.error("\(error)")
                 return ExitStatus.failure

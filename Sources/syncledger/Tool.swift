@@ -18,6 +18,7 @@ enum Tool {
         CheckCommand.self,
         ApplyCommand.self,
         PreviewCommand.self,
+        SyncCommand.self,
         ConvertCommand.self,
     ]
 

@@ -1,0 +1,93 @@
+import Connectors
+import Foundation
+import Ledger
+import Mapping
+
+/// The connectors of a configuration's connections, authorised with the credentials the
+/// vault holds under each connection's `credential` name.
+public struct Connections: Sendable {
+    /// The vault the credentials come from.
+    public let vault: Vault
+    /// The runtime every connector's requests go through.
+    public let client: ConnectorClient
+
+    /// Opens the vault of the ledger at `ledger`.
+    public init(ledger: String, client: ConnectorClient = ConnectorClient()) throws {
+        vault = try Vault(
+            path: ledger + "/vault.sealed", keyPath: ledger + "/vault.key",
+            environment: ProcessInfo.processInfo.environment)
+        self.client = client
+    }
+
+    /// How requests to `connection` authenticate, and the API root they go to.
+    public func authentication(for connection: Connection) throws -> (
+        ConnectorAuthentication, baseURL: String
+    ) {
+        switch vault.credential(for: connection.credential) {
+        case .apiToken(let account, let token)?:
+            return (.basic(user: account, secret: token), connection.baseURL)
+        case .oauth(let tokens)?:
+            // The access token is used while it lasts; a refresh needs the OAuth client, which
+            // syncledger connect is given again.
+            let provider = OAuthProvider(
+                authorizeURL: "", tokenURL: connection.baseURL + "/oauth/token", clientID: "",
+                clientSecret: "", scope: tokens.scope)
+            let session = OAuthSession(
+                connection: connection.credential, provider: provider, vault: vault,
+                client: client)
+            var root = connection.baseURL
+            if connection.provider == .jira, let cloud = tokens.cloudId {
+                let gateway =
+                    URL(string: root)?.host?.hasSuffix(".atlassian.net") == true
+                    ? "https://api.atlassian.com" : root
+                root = gateway + "/ex/jira/" + cloud
+            }
+            return (.oauth(session), root)
+        case nil:
+            throw EngineError(
+                "the vault has no credential '\(connection.credential)' for the connection "
+                    + "'\(connection.name)'; run syncledger connect \(connection.credential) first")
+        }
+    }
+
+    /// The Zendesk connector of `connection`.
+    public func zendesk(_ connection: Connection) throws -> ZendeskConnector {
+        let (authentication, root) = try authentication(for: connection)
+        return ZendeskConnector(
+            connection: connection.name, baseURL: root, authentication: authentication,
+            client: client)
+    }
+
+    /// The Jira connector of `connection`.
+    public func jira(_ connection: Connection) throws -> JiraConnector {
+        let (authentication, root) = try authentication(for: connection)
+        return JiraConnector(
+            connection: connection.name, baseURL: root, projectKey: connection.project ?? "",
+            authentication: authentication, client: client)
+    }
+
+    /// The id of the custom field `reference` names, asked of its connection's API.
+    public func resolve(_ reference: CustomFieldReference, in configuration: Configuration)
+        async throws -> String
+    {
+        guard let connection = configuration.connection(named: reference.connection) else {
+            throw EngineError("no connection '\(reference.connection)'")
+        }
+        switch connection.provider {
+        case .zendesk:
+            return try await zendesk(connection).customField(titled: reference.name)
+        case .jira:
+            return try await jira(connection).fieldID(named: reference.name)
+        }
+    }
+}
+
+/// Something the engine cannot do as configured, said plainly.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

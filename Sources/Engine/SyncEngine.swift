@@ -1,0 +1,216 @@
+import Connectors
+import Foundation
+import Ledger
+import Mapping
+import Reconcile
+
+/// Keeps the records of a configuration's pairs in step: polls each connection into the log,
+/// then turns the write plan the projections derive into writes, each recorded as an intent
+/// before the call and an outcome after it.
+///
+/// Everything it learns goes into the log first; what it does next is decided from the
+/// projections alone, so a pass can stop at any point and the next one carries on.
+public struct SyncEngine: Sendable {
+    /// The log everything is appended to.
+    public let log: EventLog
+    /// The sync projection's store.
+    public let store: ProjectionStore
+    /// The configuration file in force.
+    public let configuration: Configuration
+    /// The connectors.
+    public let connections: Connections
+    /// Where a first poll starts.
+    public let backfillFrom: Timestamp
+
+    /// Creates an engine over an open log and projection store.
+    public init(
+        log: EventLog, store: ProjectionStore, configuration: Configuration,
+        connections: Connections, backfillFrom: Timestamp = Timestamp(microsecondsSinceEpoch: 0)
+    ) {
+        self.log = log
+        self.store = store
+        self.configuration = configuration
+        self.connections = connections
+        self.backfillFrom = backfillFrom
+    }
+
+    /// What one pass did.
+    public struct PassReport: Sendable, Hashable {
+        /// Events appended by polling, per connection.
+        public var polled: [String: Int] = [:]
+        /// Records created in the other system.
+        public var created = 0
+        /// Records updated in the other system.
+        public var updated = 0
+        /// Writes that failed; each is recorded as `writeFailed` and planned again later.
+        public var failed = 0
+        /// Rounds of planning and writing until the plan was empty or the limit was reached.
+        public var rounds = 0
+
+        /// All writes attempted.
+        public var writes: Int { created + updated + failed }
+    }
+
+    /// One full pass: poll every connection, then write until nothing is planned (at most
+    /// `rounds` rounds, each followed by a poll of what the writes changed).
+    public func runOnce(rounds: Int = 5) async throws -> PassReport {
+        var report = PassReport()
+        report.polled = try await poll()
+        for _ in 0..<rounds {
+            let plan = try plan()
+            guard !plan.isEmpty else {
+                break
+            }
+            report.rounds += 1
+            for write in plan {
+                switch try await perform(write) {
+                case .created: report.created += 1
+                case .updated: report.updated += 1
+                case .failed: report.failed += 1
+                }
+            }
+        }
+        return report
+    }
+
+    /// The writes the projections call for now.
+    public func plan() throws -> [PlannedWrite] {
+        try catchUp()
+        return try WritePlanner.plan(in: store)
+    }
+
+    /// Applies every event appended so far to the projections.
+    public func catchUp() throws {
+        try Projector(log: log, store: store, projection: SyncProjection()).catchUp()
+    }
+
+    // MARK: - Polling
+
+    /// Polls every connection once, appending what changed and the cursor to resume from in
+    /// one batch; returns the events appended per connection.
+    public func poll() async throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for connection in configuration.connections {
+            let cursor = try Self.cursor(of: connection.name, in: log)
+            let result: PollResult
+            switch connection.provider {
+            case .zendesk:
+                result = try await connections.zendesk(connection).poll(
+                    after: cursor, startTime: backfillFrom)
+            case .jira:
+                let since = cursor.flatMap { Timestamp(rfc3339: $0) } ?? backfillFrom
+                result = try await connections.jira(connection).poll(since: since)
+            }
+            var events = result.events
+            if let next = result.cursor, next != cursor {
+                events.append(
+                    NewEvent(
+                        kind: .cursorAdvanced, record: nil,
+                        body: ["connection": .string(connection.name), "cursor": .string(next)]))
+            }
+            if !events.isEmpty {
+                _ = try await log.append(AppendBatch(events))
+            }
+            counts[connection.name] = result.events.count
+        }
+        try catchUp()
+        return counts
+    }
+
+    /// The last cursor recorded for `connection`, if any.
+    public static func cursor(of connection: String, in log: EventLog) throws -> String? {
+        var found: String?
+        try log.scan(from: SequenceNumber(UInt64.max), direction: .backward) { result in
+            guard let event = try? result.get(), event.kind == .cursorAdvanced,
+                event.body["connection"]?.stringValue == connection
+            else {
+                return true
+            }
+            found = event.body["cursor"]?.stringValue
+            return false
+        }
+        return found
+    }
+
+    // MARK: - Writing
+
+    /// How one write ended.
+    public enum WriteResult: Sendable, Hashable {
+        /// A counterpart was created.
+        case created(RecordReference)
+        /// A record was updated.
+        case updated
+        /// The call failed; the reason is in the log.
+        case failed
+    }
+
+    /// Records the intent of `write`, makes the call, and records the outcome with what the
+    /// provider answered: for a create, the link to the new record in the same batch.
+    public func perform(_ write: PlannedWrite) async throws -> WriteResult {
+        let intent = try await log.append(AppendBatch([write.intent.event(write.record)]))[0]
+            .sequence
+        do {
+            let result: WriteResult
+            var events: [NewEvent]
+            switch write.intent.operation {
+            case .create:
+                let (created, answered) = try await create(write)
+                events = [
+                    WriteOutcome.succeeded(intent: intent, created: created).event(write.record),
+                    LinkChange(pair: write.intent.pair, counterpart: created).event(write.record),
+                ]
+                events += answered
+                result = .created(created)
+            case .update:
+                events = [WriteOutcome.succeeded(intent: intent).event(write.record)]
+                events += try await update(write)
+                result = .updated
+            }
+            _ = try await log.append(AppendBatch(events))
+            try catchUp()
+            return result
+        } catch let error as ConnectorError {
+            _ = try await log.append(
+                AppendBatch([
+                    WriteOutcome.failed(intent: intent, error: error.description).event(
+                        write.record)
+                ]))
+            try catchUp()
+            return .failed
+        }
+    }
+
+    private func create(_ write: PlannedWrite) async throws -> (RecordReference, [NewEvent]) {
+        guard let target = write.intent.target,
+            let connection = configuration.connection(named: target.connection)
+        else {
+            throw EngineError("a create for \(write.record) names no configured connection")
+        }
+        switch connection.provider {
+        case .zendesk:
+            let (record, events) = try await connections.zendesk(connection).create(
+                write.intent.fields, idempotencyKey: write.intent.idempotencyKey)
+            return (record, events)
+        case .jira:
+            let (record, event) = try await connections.jira(connection).create(
+                write.intent.fields)
+            return (record, [event])
+        }
+    }
+
+    private func update(_ write: PlannedWrite) async throws -> [NewEvent] {
+        guard let connection = configuration.connection(named: write.record.connection) else {
+            throw EngineError("an update for \(write.record) names no configured connection")
+        }
+        switch connection.provider {
+        case .zendesk:
+            return try await connections.zendesk(connection).update(
+                write.record.remoteID, write.intent.fields)
+        case .jira:
+            return [
+                try await connections.jira(connection).update(
+                    write.record.remoteID, write.intent.fields)
+            ]
+        }
+    }
+}

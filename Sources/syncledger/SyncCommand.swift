@@ -1,0 +1,99 @@
+import Engine
+import Foundation
+import Ledger
+import Mapping
+import Reconcile
+
+/// `syncledger sync`: keeps the configured pairs in step.
+struct SyncCommand: Command {
+    static let name = "sync"
+    static let summary = "Poll the connections and write what the pairs call for."
+    static let usage = "sync [--config FILE] [--once] [--ledger PATH]"
+    static let discussion = """
+        Polls every connection of the configuration (default syncledger.yaml) into the log,
+        then performs the writes the projections plan: each recorded as writeIntended before
+        the call and writeSucceeded or writeFailed after it, a create linked to its new record
+        in the same batch. The configuration must be in force (syncledger apply).
+
+        With --once it makes one pass (poll, then write until nothing is planned) and exits;
+        otherwise it repeats at the shortest pollEvery of the connections (30s by default)
+        until interrupted.
+
+        Example:
+          syncledger sync --once
+        """
+    static let options: [OptionSpec] = [
+        .ledger,
+        .value("config", "FILE", "The configuration file (default syncledger.yaml)."),
+        .flag("once", "Make one pass and exit."),
+    ]
+
+    let ledger: String
+    let path: String
+    let once: Bool
+
+    init(_ arguments: Arguments, environment: [String: String]) throws(UsageError) {
+        try arguments.expectPositionals(atMost: 0)
+        ledger = arguments.ledgerPath(environment: environment)
+        path = arguments.value("config") ?? "syncledger.yaml"
+        once = arguments.flag("once")
+    }
+
+    func run() async throws -> Int32 {
+        guard let text = ConfigurationSource.read(path) else {
+            return ExitStatus.failure
+        }
+        let file: ConfigurationFile
+        do {
+            file = try ConfigurationFile(text: text, path: path)
+        } catch {
+            for problem in error.problems {
+                Output.line(problem.description)
+            }
+            Output.error("\(path) has problems; nothing was synced")
+            return ExitStatus.failure
+        }
+        let log = try EventLog.open(at: ledger)
+        defer { log.close() }
+        guard try ApplyCommand.digestInForce(log) == file.digest else {
+            Output.error("\(path) is not the configuration in force; run syncledger apply \(path)")
+            return ExitStatus.failure
+        }
+        let projection = SyncProjection()
+        let directory = LiveProjection.directory(of: ledger)
+        let store: ProjectionStore
+        do {
+            store = try ProjectionStore(
+                at: directory, identity: projection.identity, tableNames: projection.tableNames)
+        } catch let error as LedgerError where error.code == .projection {
+            Output.note("the projections were built by another version; rebuilding them")
+            try FileManager.default.removeItem(atPath: directory)
+            store = try ProjectionStore(
+                at: directory, identity: projection.identity, tableNames: projection.tableNames)
+        }
+        defer { store.close() }
+        let engine = SyncEngine(
+            log: log, store: store, configuration: file.configuration,
+            connections: try Connections(ledger: ledger))
+        let interval =
+            file.configuration.connections.compactMap(\.pollEvery).min() ?? .seconds(30)
+        while true {
+            let report: SyncEngine.PassReport
+            do {
+                report = try await engine.runOnce()
+            } catch {
+                Output.error("the pass stopped: \(error)")
+                return ExitStatus.failure
+            }
+            let polled = report.polled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+            Output.line(
+                "polled \(polled.joined(separator: ", ")); created \(report.created), "
+                    + "updated \(report.updated), failed \(report.failed)")
+            Output.flush()
+            if once {
+                return report.failed == 0 ? ExitStatus.success : ExitStatus.failure
+            }
+            try await Task.sleep(for: interval)
+        }
+    }
+}

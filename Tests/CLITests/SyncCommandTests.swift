@@ -1,0 +1,115 @@
+import Foundation
+import Ledger
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+@Suite("The sync command")
+struct SyncCommandTests {
+    /// Sends a request with the sandbox's API token and returns the JSON answer.
+    static func call(
+        _ method: String, _ url: String, user: String, body: Value? = nil
+    ) async throws -> Value {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        let token = Data("\(user):sandbox-token".utf8).base64EncodedString()
+        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.json.utf8)
+        }
+        let (data, _) = try await URLSession.shared.data(for: request)
+        return data.isEmpty ? .null : try Value(jsonBytes: Array(data))
+    }
+
+    @Test("sync creates one issue per admitted ticket, then writes only what changes")
+    func syncsTicketsIntoIssues() async throws {
+        let sandbox = try RunningProgram.syncledger(["sandbox", "--json", "--tickets", "12"])
+        defer {
+            sandbox.send(SIGTERM)
+            _ = sandbox.waitForExit(timeout: 30)
+        }
+        let description = try Value(json: try #require(sandbox.waitForLines(1, timeout: 30).first))
+        let zendesk = try #require(description["zendesk"]?["baseURL"]?.stringValue)
+        let jira = try #require(description["jira"]?["baseURL"]?.stringValue)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = directory.ledger.path
+        let file = directory.url.appendingPathComponent("syncledger.yaml").path
+        let setup = [
+            [
+                "init", file, "--sandbox", "--zendesk-url", zendesk, "--jira-url", jira,
+                "--ledger", ledger,
+            ],
+            ["apply", file, "--ledger", ledger],
+        ]
+        for arguments in setup {
+            let result = try SyncLedgerCLI.run(arguments)
+            try #require(result.status == 0, "\(result)")
+        }
+
+        let first = try SyncLedgerCLI.run(["sync", "--config", file, "--once", "--ledger", ledger])
+        #expect(first.status == 0, "\(first)")
+        let tickets = try await Self.call(
+            "GET", zendesk + "/api/v2/tickets.json?per_page=100", user: "agent@example.com/token")
+        let admitted = (tickets["tickets"]?.arrayValue ?? []).filter {
+            ["new", "open", "pending", "hold"].contains($0["status"]?.stringValue ?? "")
+        }
+        #expect(first.stdout.contains("created \(admitted.count),"), "\(first)")
+
+        // Every admitted ticket is linked to exactly one new issue, which carries its id.
+        let links = try SyncLedgerCLI.logJSON(directory.ledger, ["--kind", "linked"]).lines.map {
+            try Value(json: $0)
+        }
+        let ticketIDs = links.compactMap { $0["record"]?.stringValue?.split(separator: "/").last }
+            .map(String.init)
+        #expect(
+            ticketIDs.sorted()
+                == admitted.compactMap { $0["id"]?.integerValue.map(String.init) }.sorted())
+        #expect(Set(ticketIDs).count == ticketIDs.count, "no ticket has two issues")
+        var issueOf: [String: String] = [:]
+        for link in links {
+            let ticket = try #require(link["record"]?.stringValue?.split(separator: "/").last)
+            let issue = try #require(
+                link["body"]?["counterpart"]?.stringValue?.split(separator: "/").last)
+            issueOf[String(ticket)] = String(issue)
+            let created = try await Self.call(
+                "GET", jira + "/rest/api/3/issue/\(issue)", user: "agent@example.com")
+            #expect(created["fields"]?["customfield_10100"]?.stringValue == String(ticket))
+        }
+
+        let again = try SyncLedgerCLI.run(["sync", "--config", file, "--once", "--ledger", ledger])
+        #expect(again.stdout.contains("created 0, updated 0, failed 0"), "\(again)")
+
+        // One real change in Jira becomes exactly one write to Zendesk, and its echo settles.
+        let ticket = try #require(ticketIDs.first)
+        let issue = try #require(issueOf[ticket])
+        _ = try await Self.call(
+            "PUT", jira + "/rest/api/3/issue/\(issue)", user: "agent@example.com",
+            body: ["fields": ["summary": "Renamed in Jira"]])
+        let change = try SyncLedgerCLI.run(["sync", "--config", file, "--once", "--ledger", ledger])
+        #expect(change.stdout.contains("created 0, updated 1, failed 0"), "\(change)")
+        let settled = try SyncLedgerCLI.run([
+            "sync", "--config", file, "--once", "--ledger", ledger,
+        ])
+        #expect(settled.stdout.contains("created 0, updated 0, failed 0"), "\(settled)")
+        let renamed = try await Self.call(
+            "GET", zendesk + "/api/v2/tickets/\(ticket).json", user: "agent@example.com/token")
+        #expect(renamed["ticket"]?["subject"] == "Renamed in Jira")
+    }
+
+    @Test("sync refuses a configuration that is not in force")
+    func refusesAConfigurationNotApplied() throws {
+        try withTemporaryDirectory { directory in
+            let file = directory.url.appendingPathComponent("syncledger.yaml").path
+            _ = try SyncLedgerCLI.run(["init", file])
+            let result = try SyncLedgerCLI.run(
+                ["sync", "--config", file, "--once", "--ledger", directory.ledger.path])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("is not the configuration in force"), "\(result)")
+        }
+    }
+}
