@@ -56,13 +56,17 @@ public struct SyncEngine: Sendable {
     public func runOnce(rounds: Int = 5) async throws -> PassReport {
         var report = PassReport()
         report.polled = try await poll()
+        // A write the provider accepted but did not take (a field it ignores) would be planned
+        // again at once; within a pass each write is made once.
+        var performed: Set<String> = []
         for _ in 0..<rounds {
-            let plan = try plan()
+            let plan = try plan().filter { !performed.contains($0.intent.idempotencyKey) }
             guard !plan.isEmpty else {
                 break
             }
             report.rounds += 1
             for write in plan {
+                performed.insert(write.intent.idempotencyKey)
                 switch try await perform(write) {
                 case .created: report.created += 1
                 case .updated: report.updated += 1

@@ -107,4 +107,24 @@ extension JiraConnectorTests {
         #expect(refused.detail.contains("priority"))
         #expect(try await connector.priorities() == ["Highest", "High", "Medium", "Low", "Lowest"])
     }
+
+    @Test func aStatusIsReachedThroughTheWorkflowsTransitions() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let (record, created) = try await connector.create(
+            ["summary": "Walk the workflow", "status": "In Progress"])
+        #expect(created.body["fields"]?["status"] == "In Progress")
+
+        // To Do leads only to In Progress; Done is one more step from there.
+        let back = try await connector.update(record.remoteID, ["status": "To Do"])
+        #expect(back.body["fields"]?["status"] == "To Do")
+        let done = try await connector.update(
+            record.remoteID, ["status": "Done", "summary": "Walked"])
+        #expect(done.body["fields"]?["status"] == "Done")
+        #expect(done.body["fields"]?["summary"] == "Walked")
+
+        await #expect(throws: ConnectorError.self) {
+            try await connector.update(record.remoteID, ["status": "Blocked"])
+        }
+    }
 }

@@ -136,8 +136,8 @@ public struct JiraConnector: Sendable {
 
     // MARK: - Writing
 
-    /// Creates an issue in the project from record fields (`issuetype` defaults to `Task`);
-    /// returns its record and observation.
+    /// Creates an issue in the project from record fields (`issuetype` defaults to `Task`),
+    /// moves it to the status they name, if any; returns its record and observation.
     public func create(_ fields: ValueObject) async throws -> (
         record: RecordReference, event: NewEvent
     ) {
@@ -151,6 +151,9 @@ public struct JiraConnector: Sendable {
             throw ConnectorError(
                 request: "POST \(baseURL)/rest/api/3/issue", attempts: 1, lastStatus: 201,
                 detail: "the answer has no key")
+        }
+        if case .string(let status)? = fields["status"] {
+            try await transition(key, to: status)
         }
         var event = try await issue(key)
         event.body = Self.withSource(event.body, "writeResponse")
@@ -205,14 +208,48 @@ public struct JiraConnector: Sendable {
         }
     }
 
-    /// Edits only `fields` of issue `key` (a status change is a transition, not an edit);
-    /// returns its observation afterwards.
+    /// Edits only `fields` of issue `key`, and moves it to the status `fields` names, if any,
+    /// through the workflow's transitions; returns its observation afterwards.
     public func update(_ key: String, _ fields: ValueObject) async throws -> NewEvent {
-        _ = try await send(
-            "PUT", "/rest/api/3/issue/\(key)", body: ["fields": .object(Self.fieldsBody(fields))])
+        let edited = Self.fieldsBody(fields)
+        if !edited.isEmpty {
+            _ = try await send("PUT", "/rest/api/3/issue/\(key)", body: ["fields": .object(edited)])
+        }
+        if case .string(let status)? = fields["status"] {
+            try await transition(key, to: status)
+        }
         var event = try await issue(key)
         event.body = Self.withSource(event.body, "writeResponse")
         return event
+    }
+
+    /// Moves issue `key` to the status named `status`: a status is changed by transitions,
+    /// not by an edit, and reaching it may take several (To Do, In Progress, Done). Each step
+    /// takes a transition that leads there directly, or else one to a status not yet passed.
+    public func transition(_ key: String, to status: String) async throws {
+        var passed: Set<String> = []
+        for _ in 0..<6 {
+            let current = try await send("GET", "/rest/api/3/issue/\(key)?fields=status")
+            guard let now = current["fields"]?["status"]?["name"]?.stringValue, now != status
+            else {
+                return
+            }
+            passed.insert(now)
+            let available =
+                try await send("GET", "/rest/api/3/issue/\(key)/transitions")["transitions"]?
+                .arrayValue ?? []
+            let step =
+                available.first { $0["to"]?["name"]?.stringValue == status }
+                ?? available.first { !passed.contains($0["to"]?["name"]?.stringValue ?? now) }
+            guard let step, let id = step["id"] else {
+                break
+            }
+            _ = try await send(
+                "POST", "/rest/api/3/issue/\(key)/transitions", body: ["transition": ["id": id]])
+        }
+        throw ConnectorError(
+            request: "POST \(baseURL)/rest/api/3/issue/\(key)/transitions", attempts: 1,
+            lastStatus: nil, detail: "no path of transitions leads \(key) to '\(status)'")
     }
 
     /// Record fields as Jira's `fields`: names of priority and issue type become `{"name"}`.
