@@ -75,6 +75,11 @@ let package = Package(
         .testTarget(
             name: "ConnectorsTests",
             dependencies: ["Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile"]),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: [
+                "Engine", "Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile", "Mapping",
+            ]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]

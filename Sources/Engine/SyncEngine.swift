@@ -46,15 +46,18 @@ public struct SyncEngine: Sendable {
         public var failed = 0
         /// Rounds of planning and writing until the plan was empty or the limit was reached.
         public var rounds = 0
+        /// How the writes left in doubt by an earlier pass were settled.
+        public var recovery = Recovery()
 
         /// All writes attempted.
         public var writes: Int { created + updated + failed }
     }
 
-    /// One full pass: poll every connection, then write until nothing is planned (at most
-    /// `rounds` rounds, each followed by a poll of what the writes changed).
+    /// One full pass: settle the writes left in doubt, poll every connection, then write
+    /// until nothing is planned (at most `rounds` rounds).
     public func runOnce(rounds: Int = 5) async throws -> PassReport {
         var report = PassReport()
+        report.recovery = try await recover()
         report.polled = try await poll()
         // A write the provider accepted but did not take (a field it ignores) would be planned
         // again at once; within a pass each write is made once.

@@ -58,6 +58,36 @@ public struct SyncQueries: Sendable {
         }
     }
 
+    /// The writes intended and not concluded, oldest first: after a crash, the calls that may
+    /// or may not have reached the provider.
+    public func pendingIntents() throws -> [PendingIntent] {
+        try store.read { tables in
+            let sync = try SyncTables(tables)
+            var pending: [PendingIntent] = []
+            try tables.forEach(in: sync.intents, withPrefix: []) { key, value in
+                let intent = try IntentRecord(stored: value)
+                guard intent.status == .pending, key.count == 8 else {
+                    return true
+                }
+                let position = key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+                var fields = ValueObject()
+                for (name, encoded) in try intent.writtenFields() {
+                    fields[name] = encoded.value
+                }
+                let target = intent.target.split(separator: ":", maxSplits: 1).map(String.init)
+                pending.append(
+                    PendingIntent(
+                        intent: SequenceNumber(position), record: intent.record,
+                        operation: intent.operation, pair: intent.pair,
+                        target: target.count == 2
+                            ? RecordSet(connection: target[0], recordType: target[1]) : nil,
+                        fields: fields, idempotencyKey: intent.idempotencyKey))
+                return true
+            }
+            return pending
+        }
+    }
+
     /// What became of the write intended at `intent`.
     public func intent(at intent: SequenceNumber) throws -> IntentStatus? {
         try store.read { tables in
@@ -69,6 +99,24 @@ public struct SyncQueries: Sendable {
             }
         }
     }
+}
+
+/// A write intended and not concluded.
+public struct PendingIntent: Sendable, Hashable {
+    /// The `writeIntended` event.
+    public var intent: SequenceNumber
+    /// The record written, or for a create its source.
+    public var record: RecordReference
+    /// Create or update.
+    public var operation: WriteIntent.Operation
+    /// The pair it was for.
+    public var pair: String
+    /// For a create, the records the new one was to join.
+    public var target: RecordSet?
+    /// The fields it wrote.
+    public var fields: ValueObject
+    /// The key sent with it.
+    public var idempotencyKey: String
 }
 
 /// A write the ledger intended, and how it ended so far.

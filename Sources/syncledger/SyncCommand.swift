@@ -85,6 +85,12 @@ struct SyncCommand: Command {
                 Output.error("the pass stopped: \(error)")
                 return ExitStatus.failure
             }
+            let recovery = report.recovery
+            if recovery.confirmed + recovery.replanned > 0 {
+                Output.line(
+                    "settled writes left in doubt: \(recovery.confirmed) had happened, "
+                        + "\(recovery.replanned) planned again")
+            }
             let polled = report.polled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             Output.line(
                 "polled \(polled.joined(separator: ", ")); created \(report.created), "

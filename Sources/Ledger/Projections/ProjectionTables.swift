@@ -95,11 +95,16 @@ public struct ProjectionTables: ~Copyable {
     ) throws {
         try storage {
             try transaction.pointee.withCursor(on: table.database) { cursor in
-                var landed = try prefix.withUnsafeBytes { start in
-                    try cursor.withEntry(atLeast: start) { key, value in
-                        key.starts(with: prefix) ? try body(key, value) : false
+                // LMDB refuses an empty key to search from: the whole table starts at its first
+                // entry.
+                var landed =
+                    prefix.isEmpty
+                    ? try cursor.withEntry(.first) { key, value in try body(key, value) }
+                    : try prefix.withUnsafeBytes { start in
+                        try cursor.withEntry(atLeast: start) { key, value in
+                            key.starts(with: prefix) ? try body(key, value) : false
+                        }
                     }
-                }
                 while landed == true {
                     landed = try cursor.withEntry(.next) { key, value in
                         key.starts(with: prefix) ? try body(key, value) : false
