@@ -9,7 +9,7 @@ struct SandboxCommand: Command {
     static let name = "sandbox"
     static let summary = "Serve local Zendesk and Jira APIs to develop and test against."
     static let usage =
-        "sandbox [--seed N] [--tickets N] [--zendesk-port P] [--jira-port P] [--json]"
+        "sandbox [--seed N] [--tickets N] [--issues N] [--zendesk-port P] [--jira-port P] [--json]"
     static let discussion = """
         Starts the emulators on 127.0.0.1 and prints their base URLs and credentials: an API
         token for basic authentication and an OAuth client (its consent page approves at once,
@@ -23,6 +23,7 @@ struct SandboxCommand: Command {
         .value("tickets", "N", "Tickets to generate (default 50)."),
         .value("zendesk-port", "P", "Port of the Zendesk API (default: any free one)."),
         .value("jira-port", "P", "Port of the Jira API (default: any free one)."),
+        .value("issues", "N", "Jira issues to seed (default: as many as tickets)."),
         .flag("no-rate-limits", "Serve without rate limits."),
         .value(
             "faults", "JSON",
@@ -32,6 +33,7 @@ struct SandboxCommand: Command {
 
     let seed: UInt64
     let tickets: Int
+    let issues: Int
     let zendeskPort: UInt16
     let jiraPort: UInt16
     let rateLimits: Bool
@@ -45,6 +47,10 @@ struct SandboxCommand: Command {
             try arguments.value("tickets", as: "a number from 0 to 100000") {
                 Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil }
             } ?? 50
+        issues =
+            try arguments.value("issues", as: "a number from 0 to 100000") {
+                Int($0).flatMap { (0...100_000).contains($0) ? $0 : nil }
+            } ?? tickets
         zendeskPort = try arguments.value("zendesk-port", as: "a port number", UInt16.init) ?? 0
         jiraPort = try arguments.value("jira-port", as: "a port number", UInt16.init) ?? 0
         rateLimits = !arguments.flag("no-rate-limits")
@@ -72,7 +78,7 @@ struct SandboxCommand: Command {
         var jira = JiraEmulator.Configuration()
         jira.faults = faults
         jira.seed = seed
-        jira.issues = tickets
+        jira.issues = issues
         if !rateLimits {
             jira.requestsPerMinute = 0
             jira.perIssueWritesPerMinute = 0
@@ -127,6 +133,7 @@ struct SandboxCommand: Command {
                 ],
             ],
             "seed": .integer(Int64(seed)), "tickets": .integer(Int64(tickets)),
+            "issues": .integer(Int64(issues)),
         ]
         if json {
             Output.line(description.json)
@@ -143,7 +150,7 @@ struct SandboxCommand: Command {
             Output.line(
                 "  OAuth      client \(jira.oauthClientID), secret \(jira.oauthClientSecret),"
                     + " redirect \(jira.oauthRedirectURI) (any loopback port)")
-            Output.line("Data     \(tickets) tickets and \(tickets) issues from seed \(seed)")
+            Output.line("Data     \(tickets) tickets and \(issues) issues from seed \(seed)")
             Output.line("Serving until interrupted.")
         }
         Output.flush()

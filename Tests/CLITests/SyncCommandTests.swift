@@ -101,6 +101,72 @@ struct SyncCommandTests {
         #expect(renamed["ticket"]?["subject"] == "Renamed in Jira")
     }
 
+    @Test("sync killed at any moment and run again makes exactly one issue per ticket")
+    func killedAndRestarted() async throws {
+        let sandbox = try RunningProgram.syncledger(
+            ["sandbox", "--json", "--tickets", "40", "--issues", "0", "--no-rate-limits"])
+        defer {
+            sandbox.send(SIGTERM)
+            _ = sandbox.waitForExit(timeout: 30)
+        }
+        let description = try Value(json: try #require(sandbox.waitForLines(1, timeout: 30).first))
+        let zendesk = try #require(description["zendesk"]?["baseURL"]?.stringValue)
+        let jira = try #require(description["jira"]?["baseURL"]?.stringValue)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = directory.ledger.path
+        let file = directory.url.appendingPathComponent("syncledger.yaml").path
+        for arguments in [
+            [
+                "init", file, "--sandbox", "--zendesk-url", zendesk, "--jira-url", jira,
+                "--ledger", ledger,
+            ],
+            ["apply", file, "--ledger", ledger],
+        ] {
+            let result = try SyncLedgerCLI.run(arguments)
+            try #require(result.status == 0, "\(result)")
+        }
+
+        // Kill passes at spread-out moments; some die mid-write, leaving intents in doubt.
+        var killed = 0
+        for pause in [40, 90, 150, 220, 300, 380, 60, 500] {
+            let pass = try RunningProgram.syncledger(
+                ["sync", "--config", file, "--once", "--ledger", ledger])
+            try await Task.sleep(for: .milliseconds(pause))
+            pass.send(SIGKILL)
+            if let result = pass.waitForExit(timeout: 60), result.status != 0 {
+                killed += 1
+            }
+        }
+        #expect(killed > 0, "at least one pass was killed before it finished")
+
+        let finish = try SyncLedgerCLI.run(["sync", "--config", file, "--once", "--ledger", ledger])
+        #expect(finish.status == 0, "\(finish)")
+        let settled = try SyncLedgerCLI.run([
+            "sync", "--config", file, "--once", "--ledger", ledger,
+        ])
+        #expect(settled.stdout.contains("created 0, updated 0, failed 0"), "\(settled)")
+
+        let tickets = try await Self.call(
+            "GET", zendesk + "/api/v2/tickets.json?per_page=100", user: "agent@example.com/token")
+        let admitted = (tickets["tickets"]?.arrayValue ?? []).filter {
+            ["new", "open", "pending", "hold"].contains($0["status"]?.stringValue ?? "")
+        }.compactMap { $0["id"]?.integerValue.map(String.init) }
+        let search = try await Self.call(
+            "POST", jira + "/rest/api/3/search/jql", user: "agent@example.com",
+            body: [
+                "jql": "project = SUP ORDER BY created ASC", "maxResults": 100,
+                "fields": ["customfield_10100"],
+            ])
+        let references = (search["issues"]?.arrayValue ?? []).compactMap {
+            $0["fields"]?["customfield_10100"]?.stringValue
+        }
+        #expect(references.sorted() == admitted.sorted(), "one issue per admitted ticket")
+        let replay = try SyncLedgerCLI.run(["replay", "--ledger", ledger])
+        #expect(replay.status == 0, "\(replay)")
+    }
+
     @Test("sync refuses a configuration that is not in force")
     func refusesAConfigurationNotApplied() throws {
         try withTemporaryDirectory { directory in
