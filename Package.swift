@@ -48,7 +48,8 @@ let package = Package(
         .target(name: "Reconcile", dependencies: ["Ledger", "ADF"]),
         .target(name: "ADF", dependencies: ["Ledger"]),
         .target(
-            name: "Engine", dependencies: ["Ledger", "Reconcile", "Mapping", "Connectors"]),
+            name: "Engine",
+            dependencies: ["Ledger", "Reconcile", "Mapping", "Connectors", "HTTPServer"]),
         .executableTarget(
             name: "syncledger",
             dependencies: [

@@ -9,11 +9,15 @@ public enum Credential: Sendable, Equatable {
     case apiToken(account: String, token: String)
     /// OAuth 2.0 tokens.
     case oauth(OAuthTokens)
+    /// A shared secret, such as the key that signs a provider's webhooks.
+    case secret(String)
 
     var value: Value {
         switch self {
         case .apiToken(let account, let token):
             return ["kind": "apiToken", "account": .string(account), "token": .string(token)]
+        case .secret(let secret):
+            return ["kind": "secret", "secret": .string(secret)]
         case .oauth(let tokens):
             var object: ValueObject = [
                 "kind": "oauth", "accessToken": .string(tokens.accessToken),
@@ -33,6 +37,9 @@ public enum Credential: Sendable, Equatable {
                 let token = value["token"]?.stringValue
             else { return nil }
             self = .apiToken(account: account, token: token)
+        case "secret":
+            guard let secret = value["secret"]?.stringValue else { return nil }
+            self = .secret(secret)
         case "oauth":
             guard let access = value["accessToken"]?.stringValue,
                 let expires = value["expiresAt"]?.integerValue

@@ -43,6 +43,11 @@ public struct Connections: Sendable {
                 root = gateway + "/ex/jira/" + cloud
             }
             return (.oauth(session), root)
+        case .secret?:
+            throw EngineError(
+                "the vault entry '\(connection.credential)' of the connection "
+                    + "'\(connection.name)' is a secret, not a credential; run syncledger "
+                    + "connect \(connection.credential)")
         case nil:
             throw EngineError(
                 "the vault has no credential '\(connection.credential)' for the connection "

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import HTTPServer
 import Ledger
 import Mapping
 import Reconcile
@@ -8,7 +9,7 @@ import Reconcile
 struct SyncCommand: Command {
     static let name = "sync"
     static let summary = "Poll the connections and write what the pairs call for."
-    static let usage = "sync [--config FILE] [--once] [--ledger PATH]"
+    static let usage = "sync [--config FILE] [--once] [--listen PORT] [--ledger PATH]"
     static let discussion = """
         Polls every connection of the configuration (default syncledger.yaml) into the log,
         then performs the writes the projections plan: each recorded as writeIntended before
@@ -17,7 +18,9 @@ struct SyncCommand: Command {
 
         With --once it makes one pass (poll, then write until nothing is planned) and exits;
         otherwise it repeats at the shortest pollEvery of the connections (30s by default)
-        until interrupted.
+        until interrupted. With --listen it also receives webhooks on 127.0.0.1:PORT at
+        /webhooks/<connection>, checked with each connection's webhookSecret; refused
+        deliveries are answered 4xx with the reason and kept in <ledger>/quarantine.jsonl.
 
         Example:
           syncledger sync --once
@@ -26,17 +29,24 @@ struct SyncCommand: Command {
         .ledger,
         .value("config", "FILE", "The configuration file (default syncledger.yaml)."),
         .flag("once", "Make one pass and exit."),
+        .value("listen", "PORT", "Receive webhooks on this loopback port (not with --once)."),
     ]
 
     let ledger: String
     let path: String
     let once: Bool
+    let listen: UInt16?
 
     init(_ arguments: Arguments, environment: [String: String]) throws(UsageError) {
         try arguments.expectPositionals(atMost: 0)
         ledger = arguments.ledgerPath(environment: environment)
         path = arguments.value("config") ?? "syncledger.yaml"
         once = arguments.flag("once")
+        listen = try arguments.value("listen", as: "a port number", UInt16.init)
+        if once, listen != nil {
+            throw UsageError(
+                message: "--listen serves between passes; not with --once", command: Self.name)
+        }
     }
 
     func run() async throws -> Int32 {
@@ -75,6 +85,17 @@ struct SyncCommand: Command {
         let engine = SyncEngine(
             log: log, store: store, configuration: file.configuration,
             connections: try Connections(ledger: ledger))
+        var receiver: HTTPServer?
+        if let listen {
+            let intake = WebhookIntake(
+                log: log, configuration: file.configuration, connections: engine.connections,
+                quarantine: Quarantine(ledger: ledger))
+            var configuration = HTTPServer.Configuration()
+            configuration.port = listen
+            receiver = try HTTPServer(configuration: configuration, router: intake.router)
+            Output.line("receiving webhooks at \(receiver!.baseURL)/webhooks/<connection>")
+        }
+        defer { receiver?.stop() }
         let interval =
             file.configuration.connections.compactMap(\.pollEvery).min() ?? .seconds(30)
         while true {

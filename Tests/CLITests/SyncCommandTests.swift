@@ -167,6 +167,79 @@ struct SyncCommandTests {
         #expect(replay.status == 0, "\(replay)")
     }
 
+    @Test("sync --listen records a signed Zendesk webhook and quarantines a forged one")
+    func receivesWebhooks() async throws {
+        let sandbox = try RunningProgram.syncledger(
+            ["sandbox", "--json", "--tickets", "5", "--issues", "0", "--no-rate-limits"])
+        defer {
+            sandbox.send(SIGTERM)
+            _ = sandbox.waitForExit(timeout: 30)
+        }
+        let description = try Value(json: try #require(sandbox.waitForLines(1, timeout: 30).first))
+        let zendesk = try #require(description["zendesk"]?["baseURL"]?.stringValue)
+        let jira = try #require(description["jira"]?["baseURL"]?.stringValue)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = directory.ledger.path
+        let file = directory.url.appendingPathComponent("syncledger.yaml").path
+        let port = Int.random(in: 42_000...52_000)
+        let registered = try await Self.call(
+            "POST", zendesk + "/api/v2/webhooks", user: "agent@example.com/token",
+            body: ["webhook": ["endpoint": .string("http://127.0.0.1:\(port)/webhooks/zendesk")]])
+        let hook = try #require(registered["webhook"]?["id"]?.stringValue)
+        let signing = try await Self.call(
+            "GET", zendesk + "/api/v2/webhooks/\(hook)/signing_secret",
+            user: "agent@example.com/token")
+        let secret = try #require(signing["signing_secret"]?["secret"]?.stringValue)
+        let stored = try SyncLedgerCLI.run(
+            ["secret", "zendesk-webhook", "--ledger", ledger], stdin: secret + "\n")
+        #expect(stored.status == 0, "\(stored)")
+        for arguments in [
+            [
+                "init", file, "--force", "--sandbox", "--zendesk-url", zendesk, "--jira-url", jira,
+                "--ledger", ledger,
+            ],
+            ["apply", file, "--ledger", ledger],
+        ] {
+            let result = try SyncLedgerCLI.run(arguments)
+            try #require(result.status == 0, "\(result)")
+        }
+
+        let sync = try RunningProgram.syncledger(
+            ["sync", "--config", file, "--listen", String(port), "--ledger", ledger])
+        defer {
+            sync.send(SIGTERM)
+            _ = sync.waitForExit(timeout: 30)
+        }
+        let first = sync.waitForLines(2, timeout: 60)
+        #expect(first.first?.hasPrefix("receiving webhooks at http://127.0.0.1:\(port)") == true)
+
+        _ = try await Self.call(
+            "PUT", zendesk + "/api/v2/tickets/3.json", user: "agent@example.com/token",
+            body: ["ticket": ["subject": "Heard by webhook"]])
+        var heard = false
+        for _ in 0..<200 where !heard {
+            try await Task.sleep(for: .milliseconds(50))
+            let log = try SyncLedgerCLI.logJSON(directory.ledger, ["--record", "zendesk:ticket/3"])
+            heard = try log.lines.map { try Value(json: $0) }.contains {
+                $0["body"]?["source"] == "webhook"
+                    && $0["body"]?["fields"]?["subject"] == "Heard by webhook"
+            }
+        }
+        #expect(heard, "the webhook's observation is in the log")
+
+        var forged = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhooks/zendesk")!)
+        forged.httpMethod = "POST"
+        forged.setValue("2026-12-03T10:00:00Z", forHTTPHeaderField: "X-Zendesk-Webhook-Signature-Timestamp")
+        forged.setValue("bm90IGEgc2lnbmF0dXJl", forHTTPHeaderField: "X-Zendesk-Webhook-Signature")
+        forged.httpBody = Data(#"{"id":"evt-x","detail":{"id":3,"subject":"forged"}}"#.utf8)
+        let (_, response) = try await URLSession.shared.data(for: forged)
+        #expect((response as? HTTPURLResponse)?.statusCode == 401)
+        let quarantine = try String(contentsOfFile: ledger + "/quarantine.jsonl", encoding: .utf8)
+        #expect(quarantine.contains("the signature does not match"))
+    }
+
     @Test("sync refuses a configuration that is not in force")
     func refusesAConfigurationNotApplied() throws {
         try withTemporaryDirectory { directory in

@@ -17,6 +17,8 @@ final class EngineScenario {
     let store: ProjectionStore
     let engine: SyncEngine
     let file: ConfigurationFile
+    let connections: Connections
+    let ledger: String
 
     init(tickets: Int = 6) async throws {
         directory =
@@ -32,9 +34,9 @@ final class EngineScenario {
         zendeskServer = try HTTPServer(router: ZendeskEmulator(configuration: zendesk).router)
         jiraServer = try HTTPServer(router: JiraEmulator(configuration: jira).router)
 
-        let ledger = directory + "/ledger"
+        ledger = directory + "/ledger"
         try FileManager.default.createDirectory(atPath: ledger, withIntermediateDirectories: true)
-        let connections = try Connections(ledger: ledger)
+        connections = try Connections(ledger: ledger)
         try connections.vault.store(
             .apiToken(account: "agent@example.com/token", token: "sandbox-token"), for: "zendesk")
         try connections.vault.store(
@@ -44,7 +46,10 @@ final class EngineScenario {
                 for: StarterConfiguration.Endpoints(
                     zendesk: zendeskServer.baseURL, jira: jiraServer.baseURL, auth: .apiToken,
                     project: "SUP"),
-                sandbox: true),
+                sandbox: true
+            ).replacingOccurrences(
+                of: "    project: SUP",
+                with: "    project: SUP\n    webhookSecret: vault:jira-webhook"),
             path: "syncledger.yaml")
 
         log = try EventLog.open(at: ledger)
