@@ -231,7 +231,8 @@ struct SyncCommandTests {
 
         var forged = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/webhooks/zendesk")!)
         forged.httpMethod = "POST"
-        forged.setValue("2026-12-03T10:00:00Z", forHTTPHeaderField: "X-Zendesk-Webhook-Signature-Timestamp")
+        forged.setValue(
+            "2026-12-03T10:00:00Z", forHTTPHeaderField: "X-Zendesk-Webhook-Signature-Timestamp")
         forged.setValue("bm90IGEgc2lnbmF0dXJl", forHTTPHeaderField: "X-Zendesk-Webhook-Signature")
         forged.httpBody = Data(#"{"id":"evt-x","detail":{"id":3,"subject":"forged"}}"#.utf8)
         let (_, response) = try await URLSession.shared.data(for: forged)
