@@ -30,6 +30,9 @@ public final class JiraEmulator: Sendable {
         public var oauthRedirectURI = "http://127.0.0.1/oauth/callback"
         /// Whether the consent page approves at once, for scripted use. Defaults to `true`.
         public var autoApproveConsent = true
+        /// Where OAuth tokens' lifetimes are measured, when not on ``clock``: lets a caller
+        /// make tokens expire by moving this clock on while the APIs keep real time.
+        public var tokenClock: (any SandboxClock)?
         /// Seconds an OAuth access token lives. Defaults to 3,600.
         public var accessTokenLifetime: Int64 = 3_600
         /// Seconds a replaced refresh token may be reused before its reuse revokes the whole
@@ -96,7 +99,8 @@ public final class JiraEmulator: Sendable {
                 .init(
                     id: configuration.oauthClientID, secret: configuration.oauthClientSecret,
                     redirectURIs: [configuration.oauthRedirectURI])
-            ], lifetimes: lifetimes, clock: configuration.clock, seed: configuration.seed ^ 0x7172)
+            ], lifetimes: lifetimes, clock: configuration.tokenClock ?? configuration.clock,
+            seed: configuration.seed ^ 0x7172)
     }
 
     /// Revokes every OAuth token issued so far, as an administrator would.

@@ -36,6 +36,9 @@ public final class ZendeskEmulator: Sendable {
         public var oauthRedirectURI = "http://127.0.0.1/oauth/callback"
         /// Whether the consent page approves at once, for scripted use. Defaults to `true`.
         public var autoApproveConsent = true
+        /// Where OAuth tokens' lifetimes are measured, when not on ``clock``: lets a caller
+        /// make tokens expire by moving this clock on while the APIs keep real time.
+        public var tokenClock: (any SandboxClock)?
         /// Seconds an OAuth access token lives. Defaults to 7,200.
         public var accessTokenLifetime: Int64 = 7_200
         /// Attempts at each webhook delivery before it is dropped. Defaults to 5.
@@ -97,7 +100,8 @@ public final class ZendeskEmulator: Sendable {
                 .init(
                     id: configuration.oauthClientID, secret: configuration.oauthClientSecret,
                     redirectURIs: [configuration.oauthRedirectURI])
-            ], lifetimes: lifetimes, clock: configuration.clock, seed: configuration.seed)
+            ], lifetimes: lifetimes, clock: configuration.tokenClock ?? configuration.clock,
+            seed: configuration.seed)
     }
 
     /// Revokes every OAuth token issued so far, as an administrator would.
