@@ -56,15 +56,20 @@ public actor OAuthSession {
     private let client: ConnectorClient
     private let margin: Duration
     private let now: @Sendable () -> Timestamp
+    private let onRefresh: (@Sendable (OAuthTokens) async throws -> Void)?
     private var refreshing: Task<OAuthTokens, any Error>?
     /// How many refreshes were made: for tests and status.
     public private(set) var refreshCount = 0
 
     /// A session for `connection`'s tokens in `vault`, refreshing `margin` before expiry.
+    ///
+    /// `onRefresh` is told of each refresh once the new tokens are stored (to record it);
+    /// an error it throws fails the request that needed the token.
     public init(
         connection: String, provider: OAuthProvider, vault: Vault,
         client: ConnectorClient = ConnectorClient(), margin: Duration = .seconds(60),
-        now: @escaping @Sendable () -> Timestamp = { SystemClock().now() }
+        now: @escaping @Sendable () -> Timestamp = { SystemClock().now() },
+        onRefresh: (@Sendable (OAuthTokens) async throws -> Void)? = nil
     ) {
         self.connection = connection
         self.provider = provider
@@ -72,6 +77,7 @@ public actor OAuthSession {
         self.client = client
         self.margin = margin
         self.now = now
+        self.onRefresh = onRefresh
     }
 
     /// A live access token: the stored one, or a fresh one when it is about to expire.
@@ -144,6 +150,7 @@ public actor OAuthSession {
             scope: body["scope"]?.stringValue ?? tokens.scope, cloudId: tokens.cloudId)
         // On disk before anyone uses it: a crash now cannot lose the rotated refresh token.
         try vault.store(.oauth(renewed), for: connection)
+        try await onRefresh?(renewed)
         return renewed
     }
 }

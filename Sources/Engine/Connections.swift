@@ -10,6 +10,8 @@ public struct Connections: Sendable {
     public let vault: Vault
     /// The runtime every connector's requests go through.
     public let client: ConnectorClient
+    /// How OAuth access tokens are refreshed, and where each refresh is recorded.
+    public var tokenRefresh = TokenRefresh()
 
     /// Opens the vault of the ledger at `ledger`.
     public init(ledger: String, client: ConnectorClient = ConnectorClient()) throws {
@@ -27,14 +29,7 @@ public struct Connections: Sendable {
         case .apiToken(let account, let token)?:
             return (.basic(user: account, secret: token), connection.baseURL)
         case .oauth(let tokens)?:
-            // The access token is used while it lasts; a refresh needs the OAuth client, which
-            // syncledger connect is given again.
-            let provider = OAuthProvider(
-                authorizeURL: "", tokenURL: connection.baseURL + "/oauth/token", clientID: "",
-                clientSecret: "", scope: tokens.scope)
-            let session = OAuthSession(
-                connection: connection.credential, provider: provider, vault: vault,
-                client: client)
+            let session = oauthSession(for: connection, scope: tokens.scope)
             var root = connection.baseURL
             if connection.provider == .jira, let cloud = tokens.cloudId {
                 let gateway =
