@@ -135,17 +135,28 @@ struct ConnectCommand: Command {
     }
 
     private func oauthProvider() -> OAuthProvider {
+        Self.oauthProvider(
+            provider, baseURL: baseURL, clientID: clientID!, clientSecret: clientSecret!,
+            scope: scope)
+    }
+
+    /// The OAuth endpoints of `provider` (`zendesk` or `jira`) at `baseURL`, for a client;
+    /// `scope` defaults to the provider's usual scopes.
+    static func oauthProvider(
+        _ provider: String, baseURL: String, clientID: String, clientSecret: String,
+        scope: String? = nil
+    ) -> OAuthProvider {
         if provider == "jira" {
             return OAuthProvider(
                 authorizeURL: baseURL + "/authorize", tokenURL: baseURL + "/oauth/token",
-                clientID: clientID!, clientSecret: clientSecret!,
+                clientID: clientID, clientSecret: clientSecret,
                 scope: scope ?? "read:jira-work write:jira-work offline_access",
                 extraAuthorizeArguments: [("audience", "api.atlassian.com"), ("prompt", "consent")])
         }
         return OAuthProvider(
             authorizeURL: baseURL + "/oauth/authorizations/new",
             tokenURL: baseURL + "/oauth/tokens",
-            clientID: clientID!, clientSecret: clientSecret!, scope: scope ?? "read write")
+            clientID: clientID, clientSecret: clientSecret, scope: scope ?? "read write")
     }
 
     /// The first site the token can reach, from accessible-resources.
