@@ -21,6 +21,7 @@ enum Tool {
         SyncCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
+        DemoCommand.self,
     ]
 
     static func overview() -> String {
