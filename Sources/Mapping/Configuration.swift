@@ -88,7 +88,7 @@ public struct Configuration: Sendable, Hashable {
                 SyncPair(
                     name: pair.name, left: pair.left, right: pair.right,
                     direction: pair.direction, fields: fields, derived: derived,
-                    filters: pair.filters))
+                    filters: pair.filters, onDelete: pair.onDelete))
         }
         return SyncConfiguration(pairs: pairs)
     }
@@ -228,14 +228,7 @@ public struct PairDeclaration: Sendable, Hashable {
     }
 
     /// What happens to the counterpart of a deleted record.
-    public enum DeletionPolicy: String, Sendable, Hashable, CaseIterable {
-        /// The counterpart is closed (solved in Zendesk, done in Jira).
-        case close
-        /// The counterpart is tagged or labelled `syncledger-deleted`.
-        case tag
-        /// Nothing happens to the counterpart.
-        case ignore
-    }
+    public typealias DeletionPolicy = SyncPair.DeletionPolicy
 }
 
 /// A field mapping as the file declares it.

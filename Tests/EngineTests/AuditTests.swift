@@ -21,18 +21,6 @@ struct AuditTests {
         return (scenario, issues)
     }
 
-    /// A request to the sandbox with the scenario's Jira credentials.
-    func sendToJira(_ scenario: EngineScenario, _ method: String, _ path: String) async throws
-        -> Int
-    {
-        let basic = Data("agent@example.com:sandbox-token".utf8).base64EncodedString()
-        let response = try await scenario.engine.connections.client.send(
-            ConnectorRequest(
-                method: method, url: scenario.jiraServer.baseURL + path,
-                headers: [("Authorization", "Basic " + basic)]))
-        return response.status
-    }
-
     @Test func aConvergedSyncAuditsClean() async throws {
         let (scenario, issues) = try await synced()
         let audit = Audit(engine: scenario.engine)
@@ -52,8 +40,7 @@ struct AuditTests {
         let (scenario, issues) = try await synced()
         let ids = issues.keys.sorted { Int($0)! < Int($1)! }
         let jira = try scenario.jira()
-        let zendesk = try scenario.engine.connections.zendesk(
-            scenario.file.configuration.connection(named: "zendesk")!)
+        let zendesk = try scenario.zendesk()
 
         // An edit in Jira that no poll or webhook brought in.
         let edited = issues[ids[0]]!
@@ -61,7 +48,8 @@ struct AuditTests {
         // An issue deleted by hand.
         let removed = issues[ids[1]]!
         #expect(
-            try await sendToJira(scenario, "DELETE", "/rest/api/3/issue/\(removed.remoteID)") == 204
+            try await scenario.send("DELETE", "/rest/api/3/issue/\(removed.remoteID)", to: "jira")
+                == 204
         )
         // A second issue made for one ticket outside the engine.
         let twin = try await jira.create(["summary": "Twin", "customfield_10100": .string(ids[2])])
@@ -112,7 +100,8 @@ struct AuditTests {
         _ = try await jira.update(edited.remoteID, ["summary": "Renamed behind the ledger"])
         let removed = issues[ids[1]]!
         #expect(
-            try await sendToJira(scenario, "DELETE", "/rest/api/3/issue/\(removed.remoteID)") == 204
+            try await scenario.send("DELETE", "/rest/api/3/issue/\(removed.remoteID)", to: "jira")
+                == 204
         )
 
         let audit = Audit(engine: scenario.engine)
@@ -120,12 +109,14 @@ struct AuditTests {
         #expect(repair.observed == 1)
         #expect(repair.deleted == 1)
         #expect(repair.pass.failed == 0)
-        // Summary is last writer wins: the Jira edit, now observed, reaches Zendesk.
-        #expect(repair.pass.updated == 1)
-        let zendesk = try scenario.engine.connections.zendesk(
-            scenario.file.configuration.connection(named: "zendesk")!)
+        // Summary is last writer wins: the Jira edit, now observed, reaches Zendesk; and the
+        // ticket whose issue vanished is tagged, as the pair's onDelete says.
+        #expect(repair.pass.updated == 2)
+        let zendesk = try scenario.zendesk()
         let ticket = try #require(try await zendesk.ticket(ids[0]))
         #expect(ticket.body["fields"]?["subject"] == "Renamed behind the ledger")
+        let orphan = try #require(try await zendesk.ticket(ids[1]))
+        #expect(orphan.body["fields"]?["tags"]?.arrayValue?.contains("syncledger-deleted") == true)
 
         let again = try await audit.run()
         #expect(again.isClean, "\(again.findings)")
@@ -142,7 +133,8 @@ struct AuditTests {
         try #require(issues.count > 100)
         let removed = issues[issues.keys.max { Int($0)! < Int($1)! }!]!
         #expect(
-            try await sendToJira(scenario, "DELETE", "/rest/api/3/issue/\(removed.remoteID)") == 204
+            try await scenario.send("DELETE", "/rest/api/3/issue/\(removed.remoteID)", to: "jira")
+                == 204
         )
         let report = try await Audit(engine: scenario.engine).run()
         #expect(report.recordsRead == 2 * issues.count)
