@@ -8,11 +8,40 @@ public struct Configuration: Sendable, Hashable {
     public var connections: [Connection]
     /// The sync pairs, in the order written.
     public var pairs: [PairDeclaration]
+    /// How failed requests are tried again; what is left out keeps the runtime's defaults.
+    public var retry: RetrySettings
 
     /// Creates a configuration.
-    public init(connections: [Connection], pairs: [PairDeclaration]) {
+    public init(
+        connections: [Connection], pairs: [PairDeclaration], retry: RetrySettings = RetrySettings()
+    ) {
         self.connections = connections
         self.pairs = pairs
+        self.retry = retry
+    }
+
+    /// The file's `retry` section: how a request that failed with a 5xx, a timeout or a broken
+    /// connection is tried again. Each member left out keeps the runtime's default.
+    public struct RetrySettings: Sendable, Hashable {
+        /// The most attempts at one request, the first included.
+        public var attempts: Int?
+        /// The first backoff ceiling, doubling with each attempt.
+        public var baseDelay: Duration?
+        /// The largest backoff ceiling.
+        public var maximumDelay: Duration?
+        /// The most time spent waiting between the attempts of one request.
+        public var maximumWait: Duration?
+
+        /// Settings that keep every default.
+        public init(
+            attempts: Int? = nil, baseDelay: Duration? = nil, maximumDelay: Duration? = nil,
+            maximumWait: Duration? = nil
+        ) {
+            self.attempts = attempts
+            self.baseDelay = baseDelay
+            self.maximumDelay = maximumDelay
+            self.maximumWait = maximumWait
+        }
     }
 
     /// The connection called `name`.

@@ -1,3 +1,4 @@
+import Connectors
 import Engine
 import Foundation
 import Ledger
@@ -43,9 +44,16 @@ struct EngineSetup {
                 return nil
             }
             let store = try openStore(of: ledger)
+            let retry = file.configuration.retry
+            var policy = RetryPolicy()
+            policy.maximumAttempts = retry.attempts ?? policy.maximumAttempts
+            policy.baseDelay = retry.baseDelay ?? policy.baseDelay
+            policy.maximumDelay = retry.maximumDelay ?? policy.maximumDelay
+            policy.maximumTotalWait = retry.maximumWait ?? policy.maximumTotalWait
             let engine = SyncEngine(
                 log: log, store: store, configuration: file.configuration,
-                connections: try Connections(ledger: ledger))
+                connections: try Connections(
+                    ledger: ledger, client: ConnectorClient(policy: policy)))
             return EngineSetup(file: file, log: log, store: store, engine: engine)
         } catch {
             log.close()
