@@ -201,7 +201,7 @@ public struct SyncEngine: Sendable {
         case .jira:
             let (record, event) = try await connections.jira(connection).create(
                 write.intent.fields)
-            return (record, [event])
+            return (record, event.map { [$0] } ?? [])
         }
     }
 

@@ -117,29 +117,42 @@ public struct JiraConnector: Sendable {
 
     /// The key of the issue whose field `fieldID` holds `value` exactly, if there is one:
     /// how an in-doubt create is resolved without making a duplicate.
+    ///
+    /// Jira searches a text field by words (`~`), never for an exact value, so the search
+    /// finds every issue whose field contains the value and each page is filtered for the
+    /// exact one, up to the last page.
     public func findIssue(whereField fieldID: String, equals value: String) async throws
         -> String?
     {
         let clause = fieldID.hasPrefix("customfield_") ? "cf[\(fieldID.dropFirst(12))]" : fieldID
         let escaped = value.replacingOccurrences(of: "\"", with: "\\\"")
-        let answer = try await send(
+        let first = try await request(
             "POST", "/rest/api/3/search/jql",
             body: [
-                "jql": .string("project = \(projectKey) AND \(clause) ~ \"\(escaped)\""),
-                "fields": .array([.string(fieldID)]), "maxResults": 50,
+                "jql": .string(
+                    "project = \(projectKey) AND \(clause) ~ \"\(escaped)\" ORDER BY key"),
+                "fields": .array([.string(fieldID)]), "maxResults": 100,
             ])
-        let exact = answer["issues"]?.arrayValue?.first {
-            $0["fields"]?[fieldID]?.stringValue == value
+        for try await page in client.pages(from: first, .pageToken(items: "issues")) {
+            if let exact = page.items.first(where: { $0["fields"]?[fieldID]?.stringValue == value })
+            {
+                return exact["key"]?.stringValue
+            }
         }
-        return exact?["key"]?.stringValue
+        return nil
     }
 
     // MARK: - Writing
 
     /// Creates an issue in the project from record fields (`issuetype` defaults to `Task`),
     /// moves it to the status they name, if any; returns its record and observation.
+    ///
+    /// Once Jira has answered the create, the issue exists: a failure of the steps after it
+    /// (the transitions, the read-back) does not make the create fail, or a retry would make a
+    /// second issue. The observation is then `nil`, and the status is left for a later update
+    /// to bring once a poll has observed the issue.
     public func create(_ fields: ValueObject) async throws -> (
-        record: RecordReference, event: NewEvent
+        record: RecordReference, event: NewEvent?
     ) {
         var body = Self.fieldsBody(fields)
         body["project"] = ["key": .string(projectKey)]
@@ -152,12 +165,17 @@ public struct JiraConnector: Sendable {
                 request: "POST \(baseURL)/rest/api/3/issue", attempts: 1, lastStatus: 201,
                 detail: "the answer has no key")
         }
-        if case .string(let status)? = fields["status"] {
-            try await transition(key, to: status)
+        let record = RecordReference(connection: connection, recordType: "issue", remoteID: key)
+        do {
+            if case .string(let status)? = fields["status"] {
+                try await transition(key, to: status)
+            }
+            var event = try await issue(key)
+            event.body = Self.withSource(event.body, "writeResponse")
+            return (record, event)
+        } catch is ConnectorError {
+            return (record, nil)
         }
-        var event = try await issue(key)
-        event.body = Self.withSource(event.body, "writeResponse")
-        return (event.record!, event)
     }
 
     /// Creates up to 50 issues in one request; returns, for each, its key or the provider's

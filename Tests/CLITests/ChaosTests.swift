@@ -1,0 +1,206 @@
+import Foundation
+import Ledger
+import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The engine under everything at once: thousands of tickets, a provider failing one request in
+/// ten, 429s at random, people editing, and the process killed again and again.
+@Suite("Chaos")
+struct ChaosTests {
+    /// Sends a request as a person would, trying again while the faulty sandbox answers 5xx or
+    /// 429, and returns the JSON answer.
+    static func call(
+        _ method: String, _ url: String, user: String, body: Value? = nil
+    ) async throws -> Value {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        let token = Data("\(user):sandbox-token".utf8).base64EncodedString()
+        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.json.utf8)
+        }
+        for _ in 0..<100 {
+            let (data, response) = try await URLSession.shared.data(for: request)
+            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            if status == 429 || status >= 500 {
+                try await Task.sleep(for: .milliseconds(20))
+                continue
+            }
+            return data.isEmpty ? .null : try Value(jsonBytes: Array(data))
+        }
+        throw HarnessError("\(method) \(url) kept failing")
+    }
+
+    /// A pass of `sync --once` run to its end, however long it takes.
+    static func pass(_ file: String, _ ledger: String) throws -> CommandResult {
+        let program = try RunningProgram.syncledger(
+            ["sync", "--config", file, "--once", "--ledger", ledger])
+        guard let result = program.waitForExit(timeout: 600) else {
+            program.send(SIGKILL)
+            throw HarnessError("a sync pass did not end in 10 minutes")
+        }
+        return result
+    }
+
+    @Test(
+        "5,000 tickets through 10% 5xx, random 429s, edits and 20 SIGKILLs converge",
+        .timeLimit(.minutes(12)))
+    func convergesThroughFaultsAndKills() async throws {
+        let faults = #"{"serverErrorRate": 0.1, "rateLimitStormRate": 0.001, "seed": 11}"#
+        let sandbox = try RunningProgram.syncledger([
+            "sandbox", "--json", "--tickets", "5000", "--issues", "0", "--no-rate-limits",
+            "--faults", faults,
+        ])
+        defer {
+            sandbox.send(SIGTERM)
+            _ = sandbox.waitForExit(timeout: 30)
+        }
+        let description = try Value(json: try #require(sandbox.waitForLines(1, timeout: 60).first))
+        let zendesk = try #require(description["zendesk"]?["baseURL"]?.stringValue)
+        let jira = try #require(description["jira"]?["baseURL"]?.stringValue)
+
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let ledger = directory.ledger.path
+        let file = directory.url.appendingPathComponent("syncledger.yaml").path
+        let created = try SyncLedgerCLI.run([
+            "init", file, "--sandbox", "--zendesk-url", zendesk, "--jira-url", jira,
+            "--ledger", ledger,
+        ])
+        try #require(created.status == 0, "\(created)")
+        // Short backoffs, so one in ten requests failing costs milliseconds, not seconds.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try (text + "\nretry:\n  attempts: 10\n  baseDelay: 10ms\n  maxDelay: 200ms\n")
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let applied = try SyncLedgerCLI.run(["apply", file, "--ledger", ledger])
+        try #require(applied.status == 0, "\(applied)")
+
+        // Twenty passes, each killed at a moment drawn from a fixed seed; from the fifth on,
+        // a person renames an issue in Jira between kills.
+        var generator = SplitMix(seed: 2026)
+        var moments: [Int] = []
+        var killed = 0
+        var renamed: [String: String] = [:]
+        for round in 0..<20 {
+            let moment = 300 + Int(generator.next() % 3_700)
+            moments.append(moment)
+            let pass = try RunningProgram.syncledger(
+                ["sync", "--config", file, "--once", "--ledger", ledger])
+            try await Task.sleep(for: .milliseconds(moment))
+            pass.send(SIGKILL)
+            if let result = pass.waitForExit(timeout: 600), result.wasSignalled {
+                killed += 1
+            }
+            if round >= 4 {
+                let links = try SyncLedgerCLI.logJSON(directory.ledger, ["--kind", "linked"])
+                if let line = links.lines.dropFirst(round * 37 % max(links.lines.count, 1)).first {
+                    let link = try Value(json: line)
+                    let issue = try #require(
+                        link["body"]?["counterpart"]?.stringValue?.split(separator: "/").last)
+                    let summary = "Renamed in round \(round)"
+                    _ = try await Self.call(
+                        "PUT", jira + "/rest/api/3/issue/\(issue)", user: "agent@example.com",
+                        body: ["fields": ["summary": .string(summary)]])
+                    renamed[String(issue)] = summary
+                }
+            }
+        }
+        #expect(killed >= 15, "most passes were killed mid-way; moments \(moments)")
+        #expect(!renamed.isEmpty)
+
+        // Passes until one has nothing left to do, faults still on.
+        var settled = false
+        var last: CommandResult?
+        for _ in 0..<8 where !settled {
+            let result = try Self.pass(file, ledger)
+            last = result
+            settled = result.stdout.contains("created 0, updated 0, failed 0")
+        }
+        #expect(settled, "the sync settled: \(String(describing: last))")
+
+        // Every admitted ticket has exactly one issue, which carries its id.
+        var admitted: [String] = []
+        var next: String? = zendesk + "/api/v2/tickets.json?page%5Bsize%5D=100"
+        while let url = next {
+            let page = try await Self.call("GET", url, user: "agent@example.com/token")
+            for ticket in page["tickets"]?.arrayValue ?? [] {
+                if ["new", "open", "pending", "hold"].contains(ticket["status"]?.stringValue ?? ""),
+                    let id = ticket["id"]?.integerValue
+                {
+                    admitted.append(String(id))
+                }
+            }
+            next = page["meta"]?["has_more"] == true ? page["links"]?["next"]?.stringValue : nil
+        }
+        #expect(admitted.count > 2_000)
+        var references: [String] = []
+        var summaries: [String: String] = [:]
+        var ticketOf: [String: String] = [:]
+        var token: String?
+        repeat {
+            var body: ValueObject = [
+                "jql": "project = SUP ORDER BY key ASC", "maxResults": 100,
+                "fields": ["customfield_10100", "summary"],
+            ]
+            body["nextPageToken"] = token.map(Value.string)
+            let page = try await Self.call(
+                "POST", jira + "/rest/api/3/search/jql", user: "agent@example.com",
+                body: .object(body))
+            for issue in page["issues"]?.arrayValue ?? [] {
+                references.append(issue["fields"]?["customfield_10100"]?.stringValue ?? "")
+                if let key = issue["key"]?.stringValue {
+                    summaries[key] = issue["fields"]?["summary"]?.stringValue
+                    ticketOf[key] = issue["fields"]?["customfield_10100"]?.stringValue
+                }
+            }
+            token = page["nextPageToken"]?.stringValue
+        } while token != nil
+        #expect(references.count == admitted.count, "one issue per admitted ticket")
+        #expect(Set(references) == Set(admitted), "every issue carries an admitted ticket")
+
+        // The renames held in Jira (last writer wins) and reached their tickets.
+        for (issue, summary) in renamed {
+            #expect(summaries[issue] == summary)
+            let ticket = try #require(ticketOf[issue])
+            let answer = try await Self.call(
+                "GET", zendesk + "/api/v2/tickets/\(ticket).json", user: "agent@example.com/token")
+            #expect(answer["ticket"]?["subject"] == .string(summary))
+        }
+
+        // The audit reads all of it back and finds nothing; replay rebuilds the same state.
+        let audit = try RunningProgram.syncledger(
+            ["audit", "--config", file, "--json", "--ledger", ledger])
+        let audited = try #require(audit.waitForExit(timeout: 600))
+        let report = try Value(json: audited.stdout)
+        let findings = report["audit"]?["findings"]?.arrayValue ?? []
+        #expect(audited.status == 0, "\(audited.stderr)")
+        #expect(report["audit"]?["links"]?.integerValue == Int64(admitted.count))
+        #expect(
+            findings.isEmpty,
+            "\(findings.count) findings, first: \(findings.prefix(3).map(\.json))")
+        let replay = try SyncLedgerCLI.run(["replay", "--ledger", ledger])
+        #expect(replay.status == 0, "\(replay)")
+        #expect(replay.stdout.contains("the live projections match"), "\(replay)")
+    }
+}
+
+/// A small seeded generator, so the kill moments are the same on every run.
+struct SplitMix {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
+    }
+}
