@@ -27,10 +27,14 @@ extension SyncEngine {
         }
     }
 
-    /// Ends a pass: the pauses in force go into the report.
+    /// Ends a pass: the pauses in force go into the report, and the rate limits the providers
+    /// reported are kept beside the ledger for `syncledger status`.
     func finish(_ report: inout PassReport) throws {
         try guards.catchUp(with: log)
         report.paused = guards.pauses
+        try BudgetSnapshot.update(
+            ledger: log.path, with: connections.rateLimits.readings,
+            at: connections.rateLimits.now())
     }
 }
 
