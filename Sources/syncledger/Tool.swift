@@ -19,6 +19,7 @@ enum Tool {
         ApplyCommand.self,
         PreviewCommand.self,
         SyncCommand.self,
+        StatusCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
         DemoCommand.self,
