@@ -17,11 +17,13 @@ struct OAuthSandboxLedger {
 
     var ledger: String { directory.ledger.path }
 
-    /// Starts the sandbox with `tickets` tickets and no Jira issues, writes the starter file
-    /// for it with Jira switched to OAuth, connects Jira and applies the file.
-    init(tickets: Int) throws {
+    /// Starts the sandbox with `tickets` tickets, no Jira issues and, unless `rateLimits`,
+    /// no rate limits; writes the starter file for it with Jira switched to OAuth, connects
+    /// Jira and applies the file.
+    init(tickets: Int, rateLimits: Bool = false) throws {
         sandbox = try RunningProgram.syncledger(
-            ["sandbox", "--json", "--tickets", String(tickets), "--issues", "0"])
+            ["sandbox", "--json", "--tickets", String(tickets), "--issues", "0"]
+                + (rateLimits ? [] : ["--no-rate-limits"]))
         directory = try TemporaryDirectory()
         file = directory.url.appendingPathComponent("syncledger.yaml").path
         do {
@@ -54,13 +56,15 @@ struct OAuthSandboxLedger {
     }
 
     /// Authorises Jira over OAuth through the sandbox's consent page.
-    func connectJira() throws {
+    @discardableResult
+    func connectJira() throws -> CommandResult {
         let connected = try SyncLedgerCLI.run([
             "connect", "jira", "--ledger", ledger, "--provider", "jira", "--base-url", jira,
             "--client-id", "syncledger-sandbox", "--client-secret", "sandbox-client-secret",
             "--fetch",
         ])
         try #require(connected.status == 0, "\(connected)")
+        return connected
     }
 
     /// Revokes every OAuth grant Jira issued, as its administrator would.
@@ -120,7 +124,8 @@ struct PausedSyncTests {
             setup.directory.ledger, ["--kind", "writeIntended"])
         #expect(intents.lines.isEmpty, "no write to Jira was intended while it was paused")
 
-        try setup.connectJira()
+        let connected = try setup.connectJira()
+        #expect(connected.stdout.contains("the pause of jira is lifted"), "\(connected)")
         let resumed = try setup.sync()
         #expect(resumed.status == 0, "\(resumed)")
         #expect(!resumed.stderr.contains("paused"), "\(resumed)")

@@ -22,7 +22,7 @@ struct StatusCommandTests {
 
     @Test("status shows polls, webhooks, budget and a pause, as text and as JSON")
     func showsEachConnection() async throws {
-        let setup = try OAuthSandboxLedger(tickets: 4)
+        let setup = try OAuthSandboxLedger(tickets: 4, rateLimits: true)
         defer { setup.stop() }
         let port = Int.random(in: 42_000...52_000)
         let registered = try await SyncCommandTests.call(
