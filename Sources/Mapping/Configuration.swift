@@ -8,11 +8,40 @@ public struct Configuration: Sendable, Hashable {
     public var connections: [Connection]
     /// The sync pairs, in the order written.
     public var pairs: [PairDeclaration]
+    /// How failed requests are tried again; what is left out keeps the runtime's defaults.
+    public var retry: RetrySettings
 
     /// Creates a configuration.
-    public init(connections: [Connection], pairs: [PairDeclaration]) {
+    public init(
+        connections: [Connection], pairs: [PairDeclaration], retry: RetrySettings = RetrySettings()
+    ) {
         self.connections = connections
         self.pairs = pairs
+        self.retry = retry
+    }
+
+    /// The file's `retry` section: how a request that failed with a 5xx, a timeout or a broken
+    /// connection is tried again. Each member left out keeps the runtime's default.
+    public struct RetrySettings: Sendable, Hashable {
+        /// The most attempts at one request, the first included.
+        public var attempts: Int?
+        /// The first backoff ceiling, doubling with each attempt.
+        public var baseDelay: Duration?
+        /// The largest backoff ceiling.
+        public var maximumDelay: Duration?
+        /// The most time spent waiting between the attempts of one request.
+        public var maximumWait: Duration?
+
+        /// Settings that keep every default.
+        public init(
+            attempts: Int? = nil, baseDelay: Duration? = nil, maximumDelay: Duration? = nil,
+            maximumWait: Duration? = nil
+        ) {
+            self.attempts = attempts
+            self.baseDelay = baseDelay
+            self.maximumDelay = maximumDelay
+            self.maximumWait = maximumWait
+        }
     }
 
     /// The connection called `name`.
@@ -88,7 +117,7 @@ public struct Configuration: Sendable, Hashable {
                 SyncPair(
                     name: pair.name, left: pair.left, right: pair.right,
                     direction: pair.direction, fields: fields, derived: derived,
-                    filters: pair.filters))
+                    filters: pair.filters, onDelete: pair.onDelete))
         }
         return SyncConfiguration(pairs: pairs)
     }
@@ -228,14 +257,7 @@ public struct PairDeclaration: Sendable, Hashable {
     }
 
     /// What happens to the counterpart of a deleted record.
-    public enum DeletionPolicy: String, Sendable, Hashable, CaseIterable {
-        /// The counterpart is closed (solved in Zendesk, done in Jira).
-        case close
-        /// The counterpart is tagged or labelled `syncledger-deleted`.
-        case tag
-        /// Nothing happens to the counterpart.
-        case ignore
-    }
+    public typealias DeletionPolicy = SyncPair.DeletionPolicy
 }
 
 /// A field mapping as the file declares it.

@@ -132,6 +132,11 @@ public struct Provenance: Sendable {
                 summary =
                     "the change it carried: \(record) reported by "
                     + ((try? Observation(basis))?.source ?? "an observation")
+            } else if basis.kind == .deleted, let record = basis.record {
+                summary =
+                    "the deletion it answered: \(record) reported deleted by "
+                    + (basis.body["source"]?.stringValue ?? "an event")
+                    + "; the pair's onDelete policy acts on its counterpart"
             } else {
                 summary = "the \(basis.kind) event that decided it"
             }

@@ -44,6 +44,9 @@ extension SyncPair {
             "direction": .string(direction.rawValue),
             "fields": .array(fields.map(\.value)),
         ]
+        if onDelete != .ignore {
+            object["onDelete"] = .string(onDelete.rawValue)
+        }
         if !derived.isEmpty {
             object["derived"] = .array(derived.map(\.value))
         }
@@ -63,6 +66,17 @@ extension SyncPair {
                 at: "direction",
                 "'\(directionName)' is not one of "
                     + Direction.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        var onDelete = DeletionPolicy.ignore
+        if reader.has("onDelete") {
+            let policyName = try reader.string("onDelete")
+            guard let policy = DeletionPolicy(rawValue: policyName) else {
+                throw reader.error(
+                    at: "onDelete",
+                    "'\(policyName)' is not one of "
+                        + DeletionPolicy.allCases.map(\.rawValue).joined(separator: ", "))
+            }
+            onDelete = policy
         }
         var fields: [FieldMapping] = []
         for (index, field) in try reader.array("fields").enumerated() {
@@ -96,7 +110,8 @@ extension SyncPair {
             name: try reader.string("name"),
             left: try RecordSet(value: try reader.member("left"), path: "\(path).left"),
             right: try RecordSet(value: try reader.member("right"), path: "\(path).right"),
-            direction: direction, fields: fields, derived: derived, filters: filters)
+            direction: direction, fields: fields, derived: derived, filters: filters,
+            onDelete: onDelete)
     }
 }
 

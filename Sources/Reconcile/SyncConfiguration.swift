@@ -38,6 +38,8 @@ public struct SyncPair: Sendable, Hashable {
     public var derived: [DerivedField]
     /// Which records take part, per side; a side without a filter takes every record.
     public var filters: [Side: RecordFilter]
+    /// What happens to a record whose counterpart is deleted.
+    public var onDelete: DeletionPolicy
 
     /// Which way a pair creates records: a record on a side that creates gets a counterpart on
     /// the other side. Updates follow the authority of each field, whatever the direction.
@@ -50,10 +52,26 @@ public struct SyncPair: Sendable, Hashable {
         case rightToLeft
     }
 
+    /// What happens to the counterpart of a deleted record. Either side's deletion counts, a
+    /// link is never undone by one, and a deleted record never gets a new counterpart.
+    public enum DeletionPolicy: String, Sendable, Hashable, CaseIterable {
+        /// The counterpart is closed: status `solved` for a Zendesk ticket, `Done` for a Jira
+        /// issue.
+        case close
+        /// The counterpart is tagged (Zendesk) or labelled (Jira) ``deletedTag``.
+        case tag
+        /// Nothing happens to the counterpart.
+        case ignore
+    }
+
+    /// The tag or label the ``DeletionPolicy/tag`` policy adds.
+    public static let deletedTag = "syncledger-deleted"
+
     /// Creates a pair.
     public init(
         name: String, left: RecordSet, right: RecordSet, direction: Direction = .both,
-        fields: [FieldMapping], derived: [DerivedField] = [], filters: [Side: RecordFilter] = [:]
+        fields: [FieldMapping], derived: [DerivedField] = [], filters: [Side: RecordFilter] = [:],
+        onDelete: DeletionPolicy = .ignore
     ) {
         self.name = name
         self.left = left
@@ -62,6 +80,7 @@ public struct SyncPair: Sendable, Hashable {
         self.fields = fields
         self.derived = derived
         self.filters = filters
+        self.onDelete = onDelete
     }
 
     /// Whether a record on `side` in state `state` takes part in the pair.

@@ -50,6 +50,55 @@ public struct SyncQueries: Sendable {
         }
     }
 
+    /// Every link of `pair`, in key order of the left record: what an audit reads back.
+    public func links(pair: String) throws -> [(left: RecordReference, right: RecordReference)] {
+        try store.read { tables in
+            let sync = try SyncTables(tables)
+            // Pair keys are pair, NUL, left reference, NUL, field: one link per run of keys.
+            var lefts: [RecordReference] = []
+            let prefix = Array(pair.utf8) + [0]
+            try tables.forEach(in: sync.pairs, withPrefix: prefix) { key, _ in
+                let rest = key.dropFirst(prefix.count)
+                guard let end = rest.firstIndex(of: 0),
+                    let left = RecordReference(String(decoding: rest[..<end], as: UTF8.self))
+                else {
+                    throw LedgerError(.corrupt, "a stored pair key of '\(pair)' is damaged")
+                }
+                if lefts.last != left {
+                    lefts.append(left)
+                }
+                return true
+            }
+            return try lefts.compactMap { left in
+                try sync.counterpart(of: left, on: .left, in: pair, tables: tables).map {
+                    (left, $0)
+                }
+            }
+        }
+    }
+
+    /// The live records of `set` the ledger knows, with their state, in key order.
+    public func records(in set: RecordSet) throws -> [(RecordReference, RecordState)] {
+        try store.read { tables in
+            let sync = try SyncTables(tables)
+            var references: [RecordReference] = []
+            try tables.forEach(in: sync.records, withPrefix: Array("\(set)/".utf8)) { key, _ in
+                guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
+                    throw LedgerError(.corrupt, "a stored record key is not a reference")
+                }
+                references.append(record)
+                return true
+            }
+            var found: [(RecordReference, RecordState)] = []
+            for record in references {
+                if let state = try sync.record(record, in: tables), !state.isDeleted {
+                    found.append((record, state))
+                }
+            }
+            return found
+        }
+    }
+
     /// The state of each mapped field of the link whose left record is `left`, by the
     /// mapping's left field name.
     public func pairState(pair: String, left: RecordReference) throws -> [String: PairFieldState] {

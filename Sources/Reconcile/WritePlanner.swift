@@ -82,14 +82,27 @@ public enum WritePlanner {
         else {
             return []
         }
+        let states = [
+            try sync.record(left, in: tables) ?? RecordState(),
+            try sync.record(right, in: tables) ?? RecordState(),
+        ]
+        for (side, deleted) in zip(Side.allCases, states) {
+            if let deletedBy = deleted.deletedBy {
+                // A link with a deleted side carries no more changes; its policy acts once.
+                let survivor = side == .left ? right : left
+                let state = side == .left ? states[1] : states[0]
+                return state.isDeleted
+                    ? []
+                    : deletion(
+                        pair: pair, survivor: survivor, on: side.opposite, state: state,
+                        deletedBy: deletedBy
+                    ).map { [$0] } ?? []
+            }
+        }
         let fields = try sync.pairState(pair: pair.name, left: left, in: tables)
         var writes: [PlannedWrite] = []
-        for side in Side.allCases {
+        for (side, state) in zip(Side.allCases, states) {
             let destination = side == .left ? left : right
-            let state = try sync.record(destination, in: tables) ?? RecordState()
-            if state.isDeleted {
-                continue
-            }
             var values = ValueObject()
             var decisions: [String: WriteIntent.Decision] = [:]
             for mapping in pair.fields {
@@ -122,6 +135,57 @@ public enum WritePlanner {
                         decisions: decisions)))
         }
         return writes
+    }
+
+    /// The write `pair`'s deletion policy makes to `survivor` (on `side`) once its
+    /// counterpart was deleted by the event `deletedBy`: at most one, and only while nothing
+    /// newer than the deletion is known of the field it writes, so that a person who reopens
+    /// or untags the record afterwards is not overruled.
+    static func deletion(
+        pair: SyncPair, survivor: RecordReference, on side: Side, state: RecordState,
+        deletedBy: SequenceNumber
+    ) -> PlannedWrite? {
+        let isIssue = survivor.recordType == "issue"
+        let name: String
+        let value: Value
+        switch pair.onDelete {
+        case .ignore:
+            return nil
+        case .close:
+            guard isIssue || survivor.recordType == "ticket" else {
+                return nil
+            }
+            name = "status"
+            let current = state.fields[name]?.value?.stringValue
+            if isIssue ? current == "Done" : ["solved", "closed"].contains(current) {
+                return nil
+            }
+            value = .string(isIssue ? "Done" : "solved")
+        case .tag:
+            name = isIssue ? "labels" : "tags"
+            let current = state.fields[name]?.value?.arrayValue ?? []
+            let tag = Value.string(SyncPair.deletedTag)
+            if current.contains(tag) {
+                return nil
+            }
+            value = .array(current + [tag])
+        }
+        if let field = state.fields[name], field.setBy > deletedBy {
+            return nil
+        }
+        if let written = state.fields[name]?.written, written.isOpen,
+            EchoRule.matches(written.value, value)
+        {
+            return nil
+        }
+        return PlannedWrite(
+            record: survivor,
+            intent: WriteIntent(
+                pair: pair.name, operation: .update, fields: [name: value],
+                idempotencyKey: "syncledger:\(pair.name):\(survivor):deleted:\(deletedBy)",
+                decisions: [
+                    name: WriteIntent.Decision(rule: .owner(side.opposite), basis: deletedBy)
+                ]))
     }
 
     /// The creates the records of `side` need: one per live record that the pair's filter

@@ -57,41 +57,14 @@ struct SyncCommand: Command {
     }
 
     func run() async throws -> Int32 {
-        guard let text = ConfigurationSource.read(path) else {
+        guard
+            let setup = try EngineSetup.open(
+                ledger: ledger, configuration: path, doing: "synced")
+        else {
             return ExitStatus.failure
         }
-        let file: ConfigurationFile
-        do {
-            file = try ConfigurationFile(text: text, path: path)
-        } catch {
-            for problem in error.problems {
-                Output.line(problem.description)
-            }
-            Output.error("\(path) has problems; nothing was synced")
-            return ExitStatus.failure
-        }
-        let log = try EventLog.open(at: ledger)
-        defer { log.close() }
-        guard try ApplyCommand.digestInForce(log) == file.digest else {
-            Output.error("\(path) is not the configuration in force; run syncledger apply \(path)")
-            return ExitStatus.failure
-        }
-        let projection = SyncProjection()
-        let directory = LiveProjection.directory(of: ledger)
-        let store: ProjectionStore
-        do {
-            store = try ProjectionStore(
-                at: directory, identity: projection.identity, tableNames: projection.tableNames)
-        } catch let error as LedgerError where error.code == .projection {
-            Output.note("the projections were built by another version; rebuilding them")
-            try FileManager.default.removeItem(atPath: directory)
-            store = try ProjectionStore(
-                at: directory, identity: projection.identity, tableNames: projection.tableNames)
-        }
-        defer { store.close() }
-        let engine = SyncEngine(
-            log: log, store: store, configuration: file.configuration,
-            connections: try Connections(ledger: ledger))
+        defer { setup.close() }
+        let (file, log, engine) = (setup.file, setup.log, setup.engine)
         var receiver: HTTPServer?
         if let listen {
             let intake = WebhookIntake(

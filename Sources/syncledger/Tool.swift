@@ -20,6 +20,7 @@ enum Tool {
         PreviewCommand.self,
         SyncCommand.self,
         StatusCommand.self,
+        AuditCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
         DemoCommand.self,

@@ -20,7 +20,7 @@ final class EngineScenario {
     let connections: Connections
     let ledger: String
 
-    init(tickets: Int = 6) async throws {
+    init(tickets: Int = 6, onDelete: String = "tag") async throws {
         directory =
             FileManager.default.temporaryDirectory.path + "/engine-tests-" + UUID().uuidString
         var zendesk = ZendeskEmulator.Configuration()
@@ -47,9 +47,10 @@ final class EngineScenario {
                     zendesk: zendeskServer.baseURL, jira: jiraServer.baseURL, auth: .apiToken,
                     project: "SUP"),
                 sandbox: true
-            ).replacingOccurrences(
-                of: "    project: SUP",
-                with: "    project: SUP\n    webhookSecret: vault:jira-webhook"),
+            ).replacingOccurrences(of: "onDelete: tag", with: "onDelete: \(onDelete)")
+                .replacingOccurrences(
+                    of: "    project: SUP",
+                    with: "    project: SUP\n    webhookSecret: vault:jira-webhook"),
             path: "syncledger.yaml")
 
         log = try EventLog.open(at: ledger)
@@ -77,6 +78,25 @@ final class EngineScenario {
     /// The Jira connector the engine uses.
     func jira() throws -> JiraConnector {
         try engine.connections.jira(file.configuration.connection(named: "jira")!)
+    }
+
+    /// The Zendesk connector the engine uses.
+    func zendesk() throws -> ZendeskConnector {
+        try engine.connections.zendesk(file.configuration.connection(named: "zendesk")!)
+    }
+
+    /// Sends `method path` to the Jira or Zendesk sandbox (by `system`) as a person would,
+    /// outside the engine, and returns the status of the answer.
+    func send(_ method: String, _ path: String, to system: String) async throws -> Int {
+        let (base, user) =
+            system == "jira"
+            ? (jiraServer.baseURL, "agent@example.com")
+            : (zendeskServer.baseURL, "agent@example.com/token")
+        let basic = Data("\(user):sandbox-token".utf8).base64EncodedString()
+        let response = try await engine.connections.client.send(
+            ConnectorRequest(
+                method: method, url: base + path, headers: [("Authorization", "Basic " + basic)]))
+        return response.status
     }
 
     /// The issues whose `Zendesk ticket` field holds `ticket`.

@@ -153,6 +153,38 @@ struct ConfigurationFileTests {
         #expect(found.map(\.column) == [15, 14, 11, 16, 8])
     }
 
+    @Test func retrySettingsReadAndBadOnesAreNamed() throws {
+        let pair = """
+              - name: support
+                left: zendesk:ticket
+                right: jira:issue
+                fields:
+                  - left: subject
+                    right: summary
+            """
+        let file = try ConfigurationFile(
+            text: withConnections(pair) + "\nretry:\n  attempts: 8\n  baseDelay: 20ms\n"
+                + "  maxWait: 2m\n",
+            path: "sync.yaml")
+        #expect(
+            file.configuration.retry
+                == Configuration.RetrySettings(
+                    attempts: 8, baseDelay: .milliseconds(20), maximumWait: .seconds(120)))
+        #expect(
+            try ConfigurationFile(text: withConnections(pair), path: "s").configuration.retry
+                == Configuration.RetrySettings())
+
+        let found = problems(
+            withConnections(pair) + "\nretry:\n  attempts: 0\n  maxDelay: soon\n  jitter: 1\n")
+        #expect(
+            found.map(\.message) == [
+                "retry.attempts is '0'; expected a whole number from 1 to 20",
+                "retry.maxDelay is 'soon'; expected a duration such as 250ms, 30s, 5m or 1h",
+                "unknown key 'jitter' in 'retry'; expected one of attempts, baseDelay, maxDelay, "
+                    + "maxWait",
+            ])
+    }
+
     @Test func missingKeysAreReportedAtTheirMapping() {
         let found = problems(
             """

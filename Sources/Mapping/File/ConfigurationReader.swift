@@ -27,7 +27,7 @@ struct ConfigurationReader {
     mutating func configuration(_ root: YAMLNode) -> Configuration? {
         guard
             let entries = mapping(
-                root, "the configuration", allowed: ["connections", "pairs"],
+                root, "the configuration", allowed: ["connections", "pairs", "retry"],
                 required: ["connections", "pairs"])
         else {
             return nil
@@ -62,7 +62,38 @@ struct ConfigurationReader {
                 }
             }
         }
-        return Configuration(connections: declared, pairs: pairs)
+        var retry = Configuration.RetrySettings()
+        if let node = entries["retry"] {
+            retry = retrySettings(node)
+        }
+        return Configuration(connections: declared, pairs: pairs, retry: retry)
+    }
+
+    mutating func retrySettings(_ node: YAMLNode) -> Configuration.RetrySettings {
+        var settings = Configuration.RetrySettings()
+        guard
+            let entries = mapping(
+                node, "'retry'", allowed: ["attempts", "baseDelay", "maxDelay", "maxWait"],
+                required: [])
+        else {
+            return settings
+        }
+        if let node = entries["attempts"], let text = string(node, "retry.attempts") {
+            if let count = Int(text), (1...20).contains(count) {
+                settings.attempts = count
+            } else {
+                report(node, "retry.attempts is '\(text)'; expected a whole number from 1 to 20")
+            }
+        }
+        for (key, path) in [
+            ("baseDelay", \Configuration.RetrySettings.baseDelay),
+            ("maxDelay", \.maximumDelay), ("maxWait", \.maximumWait),
+        ] {
+            if let node = entries[key] {
+                settings[keyPath: path] = duration(node, "retry.\(key)", milliseconds: true)
+            }
+        }
+        return settings
     }
 
     mutating func connection(_ node: YAMLNode, named name: String) -> Connection? {
@@ -227,16 +258,24 @@ struct ConfigurationReader {
         return nil
     }
 
-    /// `30s`, `5m`, `1h`.
-    mutating func duration(_ node: YAMLNode, _ what: String) -> Duration? {
+    /// `30s`, `5m`, `1h`; and `250ms` where `milliseconds` allows it.
+    mutating func duration(_ node: YAMLNode, _ what: String, milliseconds: Bool = false)
+        -> Duration?
+    {
         guard let text = string(node, what) else {
             return nil
+        }
+        if milliseconds, text.hasSuffix("ms"), let count = Int64(text.dropLast(2)), count > 0,
+            count <= 86_400_000
+        {
+            return .milliseconds(count)
         }
         let seconds: [Character: Int64] = ["s": 1, "m": 60, "h": 3600]
         guard let unit = text.last, let scale = seconds[unit], let count = Int64(text.dropLast()),
             count > 0, count <= 86_400
         else {
-            report(node, "\(what) is '\(text)'; expected a duration such as 30s, 5m or 1h")
+            let examples = milliseconds ? "250ms, 30s, 5m or 1h" : "30s, 5m or 1h"
+            report(node, "\(what) is '\(text)'; expected a duration such as \(examples)")
             return nil
         }
         return .seconds(count * scale)
