@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Work for the connection runs through ``run(_:)``. When an operation fails with
 /// ``NeedsReauthorization``, the guard records one `connectionChanged` event (`change:
-/// needsReauthorization`, the reason, and the command to run) through `record`, and from then
+/// needsReauthorization`, the reason, and the command to run: `syncledger connect` with the
+/// vault name the error gives, which is the credential's name) through `record`, and from then
 /// on refuses the connection's work at once, without calling the provider, until ``resume()``
 /// (after `syncledger connect`). Other connections have guards of their own and go on.
 public final class ConnectionGuard: Sendable {
@@ -45,10 +46,18 @@ public final class ConnectionGuard: Sendable {
                         body: [
                             "connection": .string(connection), "change": "needsReauthorization",
                             "reason": .string(needed.reason),
-                            "command": .string("syncledger connect \(connection)"),
+                            "command": .string("syncledger connect \(needed.connection)"),
                         ]))
             }
             throw needed
+        }
+    }
+
+    /// Pauses the connection without recording anything: for a pause the log already holds,
+    /// found again when a process starts. A pause in force is kept as it is.
+    public func pause(_ reason: NeedsReauthorization) {
+        pausedBy.withLock { paused in
+            paused = paused ?? reason
         }
     }
 

@@ -38,6 +38,13 @@ public struct NeedsReauthorization: Error, Sendable, CustomStringConvertible {
     /// What the provider said, redacted.
     public let reason: String
 
+    /// The authorisation of `connection` (its name in the vault, which `syncledger connect`
+    /// takes) is gone, for `reason`.
+    public init(connection: String, reason: String) {
+        self.connection = connection
+        self.reason = reason
+    }
+
     /// What happened and what to run.
     public var description: String {
         "the connection '\(connection)' needs to be authorised again (\(reason)); "

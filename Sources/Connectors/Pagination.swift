@@ -113,10 +113,13 @@ extension ConnectorClient {
                     while let current = request {
                         let response = try await send(current, share: share)
                         guard (200..<300).contains(response.status) else {
-                            throw PaginationError(
-                                "\(Redaction.describe(current)) answered \(response.status): "
-                                    + Redaction.redact(
-                                        String(decoding: response.body.prefix(300), as: UTF8.self)))
+                            // A refusal, not a page of the wrong shape: the caller can tell a
+                            // refused credential (401) from the status.
+                            throw ConnectorError(
+                                request: Redaction.describe(current), attempts: 1,
+                                lastStatus: response.status,
+                                detail: Redaction.redact(
+                                    String(decoding: response.body.prefix(300), as: UTF8.self)))
                         }
                         let page = try pagination.page(of: response, to: current)
                         continuation.yield(page)

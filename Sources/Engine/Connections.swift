@@ -12,6 +12,8 @@ public struct Connections: Sendable {
     public let client: ConnectorClient
     /// How OAuth access tokens are refreshed, and where each refresh is recorded.
     public var tokenRefresh = TokenRefresh()
+    /// The rate limit each connection's last answer reported.
+    public let rateLimits = RateLimitReadings()
 
     /// Opens the vault of the ledger at `ledger`.
     public init(ledger: String, client: ConnectorClient = ConnectorClient()) throws {
@@ -55,7 +57,7 @@ public struct Connections: Sendable {
         let (authentication, root) = try authentication(for: connection)
         return ZendeskConnector(
             connection: connection.name, baseURL: root, authentication: authentication,
-            client: client)
+            client: rateLimits.client(client, for: connection.name))
     }
 
     /// The Jira connector of `connection`.
@@ -63,7 +65,7 @@ public struct Connections: Sendable {
         let (authentication, root) = try authentication(for: connection)
         return JiraConnector(
             connection: connection.name, baseURL: root, projectKey: connection.project ?? "",
-            authentication: authentication, client: client)
+            authentication: authentication, client: rateLimits.client(client, for: connection.name))
     }
 
     /// The id of the custom field `reference` names, asked of its connection's API.

@@ -10,11 +10,14 @@ extension SyncEngine {
         /// Writes found not to have happened (or that could not be confirmed), recorded as
         /// failed so that they are planned again.
         public var replanned = 0
+        /// Writes to paused connections, left in doubt until they are authorised again.
+        public var waiting = 0
 
         /// Creates a count of settled writes.
-        public init(confirmed: Int = 0, replanned: Int = 0) {
+        public init(confirmed: Int = 0, replanned: Int = 0, waiting: Int = 0) {
             self.confirmed = confirmed
             self.replanned = replanned
+            self.waiting = waiting
         }
     }
 
@@ -28,17 +31,26 @@ extension SyncEngine {
     ///   template field holding `{id}`); found, it is linked; not found, it is planned again.
     /// - An update reads the record again: holding every written value, it succeeded;
     ///   otherwise it is planned again from the fresh state.
+    ///
+    /// A write to a paused connection stays in doubt until the connection is authorised again;
+    /// nothing new is written to it before then.
     @discardableResult
     public func recover() async throws -> Recovery {
         try catchUp()
+        try guards.catchUp(with: log)
         var recovery = Recovery()
         for pending in try SyncQueries(store).pendingIntents() {
             let events: [NewEvent]
-            switch pending.operation {
-            case .create:
-                events = try await settleCreate(pending)
-            case .update:
-                events = try await settleUpdate(pending)
+            do {
+                events = try await guarded(pending.targetConnection) {
+                    switch pending.operation {
+                    case .create: try await settleCreate(pending)
+                    case .update: try await settleUpdate(pending)
+                    }
+                }
+            } catch is NeedsReauthorization {
+                recovery.waiting += 1
+                continue
             }
             let succeeded = events.contains {
                 $0.kind == .writeSucceeded || $0.kind == .linked

@@ -21,6 +21,8 @@ public struct SyncEngine: Sendable {
     public let connections: Connections
     /// Where a first poll starts.
     public let backfillFrom: Timestamp
+    /// One guard per connection, which pauses it when its authorisation is gone.
+    public let guards: ConnectionGuards
 
     /// Creates an engine over an open log and projection store.
     public init(
@@ -32,6 +34,7 @@ public struct SyncEngine: Sendable {
         self.configuration = configuration
         self.connections = connections
         self.backfillFrom = backfillFrom
+        guards = ConnectionGuards(configuration: configuration, log: log)
     }
 
     /// What one pass did.
@@ -48,6 +51,12 @@ public struct SyncEngine: Sendable {
         public var rounds = 0
         /// How the writes left in doubt by an earlier pass were settled.
         public var recovery = Recovery()
+        /// The connections paused at the end of the pass, and why: they were not polled and
+        /// nothing was written to them.
+        public var paused: [String: ConnectionPauses.Pause] = [:]
+        /// Writes planned for paused connections, not attempted and not recorded: they are
+        /// planned again once the connection is authorised.
+        public var deferred = 0
 
         /// All writes attempted.
         public var writes: Int { created + updated + failed }
@@ -70,6 +79,10 @@ public struct SyncEngine: Sendable {
             report.rounds += 1
             for write in plan {
                 performed.insert(write.intent.idempotencyKey)
+                if guards.isPaused(write.targetConnection) {
+                    report.deferred += 1
+                    continue
+                }
                 switch try await perform(write) {
                 case .created: report.created += 1
                 case .updated: report.updated += 1
@@ -77,6 +90,7 @@ public struct SyncEngine: Sendable {
                 }
             }
         }
+        try finish(&report)
         return report
     }
 
@@ -94,19 +108,27 @@ public struct SyncEngine: Sendable {
     // MARK: - Polling
 
     /// Polls every connection once, appending what changed and the cursor to resume from in
-    /// one batch; returns the events appended per connection.
+    /// one batch; returns the events appended per connection. A paused connection is not
+    /// polled, and one whose credential is refused is paused (see ``guards``); the others go on.
     public func poll() async throws -> [String: Int] {
+        try guards.catchUp(with: log)
         var counts: [String: Int] = [:]
         for connection in configuration.connections {
             let cursor = try Self.cursor(of: connection.name, in: log)
             let result: PollResult
-            switch connection.provider {
-            case .zendesk:
-                result = try await connections.zendesk(connection).poll(
-                    after: cursor, startTime: backfillFrom)
-            case .jira:
-                let since = cursor.flatMap { Timestamp(rfc3339: $0) } ?? backfillFrom
-                result = try await connections.jira(connection).poll(since: since)
+            do {
+                result = try await guarded(connection.name) {
+                    switch connection.provider {
+                    case .zendesk:
+                        return try await connections.zendesk(connection).poll(
+                            after: cursor, startTime: backfillFrom)
+                    case .jira:
+                        let since = cursor.flatMap { Timestamp(rfc3339: $0) } ?? backfillFrom
+                        return try await connections.jira(connection).poll(since: since)
+                    }
+                }
+            } catch is NeedsReauthorization {
+                continue
             }
             var events = result.events
             if let next = result.cursor, next != cursor {
@@ -153,7 +175,11 @@ public struct SyncEngine: Sendable {
 
     /// Records the intent of `write`, makes the call, and records the outcome with what the
     /// provider answered: for a create, the link to the new record in the same batch.
+    ///
+    /// Throws ``NeedsReauthorization``, recording nothing, when the target connection is
+    /// paused; a call that finds the authorisation gone is recorded as failed.
     public func perform(_ write: PlannedWrite) async throws -> WriteResult {
+        try refuseWhilePaused(write.targetConnection)
         let intent = try await log.append(AppendBatch([write.intent.event(write.record)]))[0]
             .sequence
         do {
@@ -161,7 +187,9 @@ public struct SyncEngine: Sendable {
             var events: [NewEvent]
             switch write.intent.operation {
             case .create:
-                let (created, answered) = try await create(write)
+                let (created, answered) = try await guarded(write.targetConnection) {
+                    try await create(write)
+                }
                 events = [
                     WriteOutcome.succeeded(intent: intent, created: created).event(write.record),
                     LinkChange(pair: write.intent.pair, counterpart: created).event(write.record),
@@ -170,7 +198,7 @@ public struct SyncEngine: Sendable {
                 result = .created(created)
             case .update:
                 events = [WriteOutcome.succeeded(intent: intent).event(write.record)]
-                events += try await update(write)
+                events += try await guarded(write.targetConnection) { try await update(write) }
                 result = .updated
             }
             _ = try await log.append(AppendBatch(events))
@@ -180,6 +208,14 @@ public struct SyncEngine: Sendable {
             _ = try await log.append(
                 AppendBatch([
                     WriteOutcome.failed(intent: intent, error: error.description).event(
+                        write.record)
+                ]))
+            try catchUp()
+            return .failed
+        } catch let needed as NeedsReauthorization {
+            _ = try await log.append(
+                AppendBatch([
+                    WriteOutcome.failed(intent: intent, error: needed.description).event(
                         write.record)
                 ]))
             try catchUp()

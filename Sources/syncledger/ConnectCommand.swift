@@ -17,7 +17,9 @@ struct ConnectCommand: Command {
 
         Credentials go to <ledger>/vault.sealed, encrypted with SYNCLEDGER_KEY or the key file
         <ledger>/vault.key (created with mode 0600). The ledger records a connectionChanged
-        event saying the connection was authorised, never the secret.
+        event saying the connection was authorised, never the secret. That event lifts a pause
+        sync recorded when the provider refused the old credential: the next sync polls and
+        writes to the connection again.
 
         Example (against syncledger sandbox):
           syncledger connect zendesk --provider zendesk --base-url http://127.0.0.1:41234 \\
@@ -120,6 +122,7 @@ struct ConnectCommand: Command {
                 "OAuth, scope \(tokens.scope), until \(tokens.expiresAt)"
                 + (tokens.cloudId.map { ", cloud id \($0)" } ?? "")
         }
+        let wasPaused = try Self.isPaused(connection, in: log)
         try log.appendWaiting(
             AppendBatch([
                 NewEvent(
@@ -131,7 +134,25 @@ struct ConnectCommand: Command {
                     ])
             ]))
         Output.line("connected \(connection): \(description)")
+        if wasPaused {
+            Output.line("the pause of \(connection) is lifted; the next sync polls it again")
+        }
         return ExitStatus.success
+    }
+
+    /// Whether the last change the log records for `connection` paused it.
+    static func isPaused(_ connection: String, in log: EventLog) throws -> Bool {
+        var paused = false
+        try log.scan(from: SequenceNumber(UInt64.max), direction: .backward) { result in
+            guard let event = try? result.get(), event.kind == .connectionChanged,
+                event.body["connection"]?.stringValue == connection
+            else {
+                return true
+            }
+            paused = event.body["change"] == "needsReauthorization"
+            return false
+        }
+        return paused
     }
 
     private func oauthProvider() -> OAuthProvider {

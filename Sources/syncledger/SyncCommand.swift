@@ -22,6 +22,13 @@ struct SyncCommand: Command {
         /webhooks/<connection>, checked with each connection's webhookSecret; refused
         deliveries are answered 4xx with the reason and kept in <ledger>/quarantine.jsonl.
 
+        A connection whose credential the provider refuses (a revoked OAuth grant, a refresh
+        refused, an API token no longer valid) is paused: the ledger records it once, and it is
+        neither polled nor written to, in this pass or any later one, until syncledger connect
+        authorises it again. The other connections go on. Each pass prints one line per paused
+        connection with the command to run. Exits 1 when every connection is paused, since
+        nothing can be synced.
+
         Example:
           syncledger sync --once
         """
@@ -90,10 +97,31 @@ struct SyncCommand: Command {
                 "polled \(polled.joined(separator: ", ")); created \(report.created), "
                     + "updated \(report.updated), failed \(report.failed)")
             Output.flush()
+            Self.explain(report)
+            if report.paused.count == file.configuration.connections.count, !report.paused.isEmpty {
+                Output.error(
+                    "every connection is paused; nothing can be synced until one is connected")
+                return ExitStatus.failure
+            }
             if once {
                 return report.failed == 0 ? ExitStatus.success : ExitStatus.failure
             }
             try await Task.sleep(for: interval)
+        }
+    }
+
+    /// One line per paused connection: why, since when, and what to run.
+    static func explain(_ report: SyncEngine.PassReport) {
+        for (name, pause) in report.paused.sorted(by: { $0.key < $1.key }) {
+            let since = pause.since.map { " since \($0)" } ?? ""
+            Output.note(
+                "\(name) is paused\(since): \(pause.reason); it is not polled or written to "
+                    + "until you run: \(pause.command)")
+        }
+        if report.deferred > 0 {
+            Output.note(
+                "\(report.deferred) write\(report.deferred == 1 ? "" : "s") to paused connections "
+                    + "wait\(report.deferred == 1 ? "s" : "")")
         }
     }
 }

@@ -19,6 +19,7 @@ enum Tool {
         ApplyCommand.self,
         PreviewCommand.self,
         SyncCommand.self,
+        StatusCommand.self,
         AuditCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
