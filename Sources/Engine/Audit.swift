@@ -9,7 +9,8 @@ import Reconcile
 ///
 /// An audit reads; it writes to the providers only through ``repair(_:)``, which records what
 /// it read as observations and lets the engine converge from there. Its reads go through the
-/// connections' rate budgets like every other request.
+/// connections' rate budgets and guards like every other request: a paused connection is not
+/// read, and a credential refused during the audit pauses its connection.
 public struct Audit: Sendable {
     /// The engine whose ledger, projections and connectors are audited.
     public let engine: SyncEngine
@@ -29,6 +30,8 @@ public struct Audit: Sendable {
         guard let pairs = try queries.configuration()?.configuration.pairs else {
             throw EngineError("no configuration is in force; run syncledger apply first")
         }
+        // A paused connection is not read: its credential is known to be refused.
+        try engine.guards.catchUp(with: engine.log)
         var report = AuditReport()
         var linksByPair: [String: [(left: RecordReference, right: RecordReference)]] = [:]
         var toRead: [String: [RecordReference]] = [:]
@@ -131,12 +134,14 @@ public struct Audit: Sendable {
         var done = 0
         for start in stride(from: 0, to: ids.count, by: 100) {
             let chunk = Array(ids[start..<min(start + 100, ids.count)])
-            var found: [NewEvent]
-            switch connection.provider {
-            case .zendesk:
-                found = try await engine.connections.zendesk(connection).tickets(chunk)
-            case .jira:
-                found = try await engine.connections.jira(connection).issues(chunk).found
+            let connections = engine.connections
+            let found = try await engine.guarded(name) {
+                switch connection.provider {
+                case .zendesk:
+                    try await connections.zendesk(connection).tickets(chunk)
+                case .jira:
+                    try await connections.jira(connection).issues(chunk).found
+                }
             }
             for event in found where event.kind == .observed {
                 var observed = event
@@ -237,7 +242,11 @@ public struct Audit: Sendable {
             switch connection.provider {
             case .jira:
                 let jira = try engine.connections.jira(connection)
-                for (key, value) in try await jira.issues(withField: derived.field) {
+                let field = derived.field
+                let carrying = try await engine.guarded(connection.name) {
+                    try await jira.issues(withField: field)
+                }
+                for (key, value) in carrying {
                     holders[value, default: []].append(
                         RecordReference(
                             connection: destination.connection,

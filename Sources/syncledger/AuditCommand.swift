@@ -1,3 +1,4 @@
+import Connectors
 import Engine
 import Foundation
 import Ledger
@@ -60,7 +61,15 @@ struct AuditCommand: Command {
             return ExitStatus.failure
         }
         defer { setup.close() }
-        let audit = Audit(engine: setup.engine)
+        do {
+            return try await audit(Audit(engine: setup.engine))
+        } catch let paused as NeedsReauthorization {
+            Output.error("the audit stopped: \(paused)")
+            return ExitStatus.failure
+        }
+    }
+
+    private func audit(_ audit: Audit) async throws -> Int32 {
         let first = try await Self.audit(audit)
         var result: ValueObject = ["audit": Self.summary(first)]
         var final = first

@@ -163,3 +163,21 @@ struct ConnectionPausesTests {
         #expect(pauses.paused["desk"]?.event == SequenceNumber(6))
     }
 }
+
+@Suite("Auditing a paused connection")
+struct PausedAuditTests {
+    @Test func anAuditDoesNotReadAConnectionThatIsPaused() async throws {
+        let scenario = try await OAuthJiraScenario()
+        let engine = try scenario.engine()
+        #expect(try await engine.runOnce().failed == 0)
+        scenario.jiraEmulator.revokeAllTokens()
+        #expect(try await engine.runOnce().paused.keys.sorted() == ["jira"])
+
+        let requests = scenario.jiraRequests.value
+        let audit = Audit(engine: try scenario.engine())
+        await #expect(throws: NeedsReauthorization.self) {
+            _ = try await audit.run()
+        }
+        #expect(scenario.jiraRequests.value == requests, "Jira was read while paused")
+    }
+}
