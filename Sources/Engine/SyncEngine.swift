@@ -58,8 +58,26 @@ public struct SyncEngine: Sendable {
         /// planned again once the connection is authorised.
         public var deferred = 0
 
+        /// Records linked to a counterpart that already carried their source reference,
+        /// instead of getting a new one.
+        public var adopted = 0
+
         /// All writes attempted.
         public var writes: Int { created + updated + failed }
+    }
+
+    /// Links every record whose counterpart already exists, found by the source reference it
+    /// carries (see ``WritePlanner/adoptions(in:)``), before anything is created; returns how
+    /// many were linked.
+    public func adopt() async throws -> Int {
+        try catchUp()
+        let adoptions = try WritePlanner.adoptions(in: store)
+        guard !adoptions.isEmpty else {
+            return 0
+        }
+        _ = try await log.append(AppendBatch(adoptions.map(\.event)))
+        try catchUp()
+        return adoptions.count
     }
 
     /// One full pass: settle the writes left in doubt, poll every connection, then write
@@ -68,6 +86,7 @@ public struct SyncEngine: Sendable {
         var report = PassReport()
         report.recovery = try await recover()
         report.polled = try await poll()
+        report.adopted = try await adopt()
         // A write the provider accepted but did not take (a field it ignores) would be planned
         // again at once; within a pass each write is made once.
         var performed: Set<String> = []

@@ -95,7 +95,8 @@ struct SyncCommand: Command {
             let polled = report.polled.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
             Output.line(
                 "polled \(polled.joined(separator: ", ")); created \(report.created), "
-                    + "updated \(report.updated), failed \(report.failed)")
+                    + "updated \(report.updated), failed \(report.failed)"
+                    + (report.adopted > 0 ? "; adopted \(report.adopted)" : ""))
             Output.flush()
             Self.explain(report)
             if report.paused.count == file.configuration.connections.count, !report.paused.isEmpty {

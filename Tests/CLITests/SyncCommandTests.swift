@@ -51,6 +51,15 @@ struct SyncCommandTests {
             try #require(result.status == 0, "\(result)")
         }
 
+        // The sandbox seeds Jira with issues too, some carrying a ticket's id already.
+        let seeded = try await Self.call(
+            "POST", jira + "/rest/api/3/search/jql", user: "agent@example.com",
+            body: ["jql": "project = SUP", "maxResults": 100, "fields": ["customfield_10100"]])
+        let carried = Set(
+            (seeded["issues"]?.arrayValue ?? []).compactMap {
+                $0["fields"]?["customfield_10100"]?.stringValue
+            })
+
         let first = try SyncLedgerCLI.run(["sync", "--config", file, "--once", "--ledger", ledger])
         #expect(first.status == 0, "\(first)")
         let tickets = try await Self.call(
@@ -58,7 +67,14 @@ struct SyncCommandTests {
         let admitted = (tickets["tickets"]?.arrayValue ?? []).filter {
             ["new", "open", "pending", "hold"].contains($0["status"]?.stringValue ?? "")
         }
-        #expect(first.stdout.contains("created \(admitted.count),"), "\(first)")
+        // A ticket whose issue exists gets it linked; the others get a new one.
+        let adopted = admitted.filter {
+            carried.contains($0["id"]?.integerValue.map(String.init) ?? "")
+        }.count
+        #expect(adopted > 0, "the seeded issues refer to some admitted tickets")
+        #expect(
+            first.stdout.contains("created \(admitted.count - adopted),")
+                && first.stdout.contains("; adopted \(adopted)\n"), "\(first)")
 
         // Every admitted ticket is linked to exactly one new issue, which carries its id.
         let links = try SyncLedgerCLI.logJSON(directory.ledger, ["--kind", "linked"]).lines.map {
