@@ -223,20 +223,21 @@ public struct SyncEngine: Sendable {
             _ = try await log.append(AppendBatch(events))
             try catchUp()
             return result
-        } catch let error as ConnectorError {
-            _ = try await log.append(
-                AppendBatch([
-                    WriteOutcome.failed(intent: intent, error: error.description).event(
-                        write.record)
-                ]))
-            try catchUp()
-            return .failed
-        } catch let needed as NeedsReauthorization {
-            _ = try await log.append(
-                AppendBatch([
-                    WriteOutcome.failed(intent: intent, error: needed.description).event(
-                        write.record)
-                ]))
+        } catch let failure as any Error & CustomStringConvertible
+            where failure is ConnectorError || failure is ConcurrentChange
+            || failure is ConcurrentEdit || failure is NeedsReauthorization
+        {
+            // The call failed, or was not made for a reason the log should keep: recorded as
+            // failed (with the record as read again, after a concurrent edit) and planned
+            // again from what the log then holds.
+            var events = [
+                WriteOutcome.failed(intent: intent, error: failure.description).event(
+                    write.record)
+            ]
+            if let edit = failure as? ConcurrentEdit {
+                events.append(edit.observation)
+            }
+            _ = try await log.append(AppendBatch(events))
             try catchUp()
             return .failed
         }
@@ -266,8 +267,8 @@ public struct SyncEngine: Sendable {
         }
         switch connection.provider {
         case .zendesk:
-            return try await connections.zendesk(connection).update(
-                write.record.remoteID, write.intent.fields)
+            return try await guardedUpdate(
+                write, in: try connections.zendesk(connection))
         case .jira:
             return [
                 try await connections.jira(connection).update(

@@ -134,8 +134,8 @@ struct ZendeskEmulatorTests {
             json:
                 #"{"ticket":{"status":"open","safe_update":true,"updated_stamp":"2020-01-01T00:00:00Z"}}"#
         )
-        #expect(stale.status == 422)
-        #expect(stale.body["details"]?["updated_stamp"] != nil)
+        #expect(stale.status == 409)
+        #expect(stale.body["error"] == "UpdateConflict")
     }
 
     @Test func anIdempotencyKeyReplaysTheFirstAnswer() async throws {

@@ -29,6 +29,25 @@ public struct PollResult: Sendable {
     public var cursor: String?
 }
 
+/// A guarded update refused because the record changed after the state it was planned from.
+public struct ConcurrentChange: Error, Sendable, CustomStringConvertible {
+    /// The record's id at the provider.
+    public let record: String
+    /// What the provider said.
+    public let detail: String
+
+    /// The record `record` changed since the stamp sent; `detail` is the provider's answer.
+    public init(record: String, detail: String) {
+        self.record = record
+        self.detail = detail
+    }
+
+    /// The refusal in a line.
+    public var description: String {
+        "\(record) changed after the state the update was planned from: \(detail)"
+    }
+}
+
 /// Zendesk Support tickets as the ledger sees them.
 ///
 /// A ticket becomes a record `<connection>:ticket/<id>` whose fields are `subject`,
@@ -163,10 +182,31 @@ public struct ZendeskConnector: Sendable {
     }
 
     /// Updates only `fields` of ticket `id`; returns the observation of the ticket after it.
-    public func update(_ id: String, _ fields: ValueObject) async throws -> [NewEvent] {
-        let body = Self.ticketBody(fields, creating: false)
-        let response = try await send(
-            "PUT", "/api/v2/tickets/\(id).json", body: ["ticket": .object(body)])
+    ///
+    /// With `stamp` (the ticket's `updated_at` as last observed) the update is a safe update:
+    /// Zendesk refuses it when the ticket changed since, and this throws ``ConcurrentChange``
+    /// rather than overwrite a change nobody has seen.
+    public func update(
+        _ id: String, _ fields: ValueObject, unchangedSince stamp: Timestamp? = nil
+    ) async throws -> [NewEvent] {
+        var body = Self.ticketBody(fields, creating: false)
+        if let stamp {
+            // Zendesk refuses the update when the ticket changed after `stamp`.
+            body["safe_update"] = true
+            body["updated_stamp"] = .string(
+                Timestamp(microsecondsSinceEpoch: stamp.microseconds / 1_000_000 * 1_000_000)
+                    .description)
+        }
+        let response: Value
+        do {
+            response = try await send(
+                "PUT", "/api/v2/tickets/\(id).json", body: ["ticket": .object(body)])
+        } catch let error as ConnectorError
+            where stamp != nil
+            && (error.lastStatus == 409 || error.detail.contains("Safe Update"))
+        {
+            throw ConcurrentChange(record: id, detail: error.detail)
+        }
         return try observation(of: response["ticket"] ?? .null, source: "writeResponse")
     }
 

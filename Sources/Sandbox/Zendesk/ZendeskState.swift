@@ -5,9 +5,15 @@ import Ledger
 struct ZendeskInvalid: Error, Sendable, CustomStringConvertible {
     let field: String
     let description: String
+    /// A safe update's collision: answered 409 `UpdateConflict`, not 422.
+    var isConflict = false
 
     var response: HTTPResponse {
-        .json(
+        if isConflict {
+            return .json(
+                ["error": "UpdateConflict", "description": .string(description)], status: 409)
+        }
+        return .json(
             [
                 "error": "RecordInvalid", "description": "Record validation errors",
                 "details": [
@@ -156,8 +162,10 @@ struct ZendeskState: Sendable {
                 return .failure(
                     ZendeskInvalid(
                         field: "updated_stamp",
-                        description: "Safe Update prevented the update due to outdated ticket data")
-                )
+                        description:
+                            "Safe Update prevented the update due to outdated ticket data. "
+                            + "Please fetch the latest ticket data and try again.",
+                        isConflict: true))
             }
         }
         var changes: [Value] = []
