@@ -11,9 +11,18 @@ public enum Credential: Sendable, Equatable {
     case oauth(OAuthTokens)
     /// A shared secret, such as the key that signs a provider's webhooks.
     case secret(String)
+    /// The OAuth client a credential was authorised for, kept under
+    /// ``Vault/clientEntry(of:)`` so that its tokens can be refreshed.
+    case oauthClient(OAuthClient)
 
     var value: Value {
         switch self {
+        case .oauthClient(let client):
+            return [
+                "kind": "oauthClient", "tokenURL": .string(client.tokenURL),
+                "clientID": .string(client.clientID), "clientSecret": .string(client.clientSecret),
+                "scope": .string(client.scope),
+            ]
         case .apiToken(let account, let token):
             return ["kind": "apiToken", "account": .string(account), "token": .string(token)]
         case .secret(let secret):
@@ -40,6 +49,15 @@ public enum Credential: Sendable, Equatable {
         case "secret":
             guard let secret = value["secret"]?.stringValue else { return nil }
             self = .secret(secret)
+        case "oauthClient":
+            guard let tokenURL = value["tokenURL"]?.stringValue,
+                let id = value["clientID"]?.stringValue,
+                let secret = value["clientSecret"]?.stringValue
+            else { return nil }
+            self = .oauthClient(
+                OAuthClient(
+                    tokenURL: tokenURL, clientID: id, clientSecret: secret,
+                    scope: value["scope"]?.stringValue ?? ""))
         case "oauth":
             guard let access = value["accessToken"]?.stringValue,
                 let expires = value["expiresAt"]?.integerValue
@@ -53,6 +71,33 @@ public enum Credential: Sendable, Equatable {
         default:
             return nil
         }
+    }
+}
+
+/// An OAuth client as a refresh needs it: where tokens are exchanged, and as whom.
+public struct OAuthClient: Sendable, Equatable {
+    /// The token endpoint.
+    public var tokenURL: String
+    /// The client's id.
+    public var clientID: String
+    /// The client's secret.
+    public var clientSecret: String
+    /// The scopes the credential was granted for.
+    public var scope: String
+
+    /// Creates a client description.
+    public init(tokenURL: String, clientID: String, clientSecret: String, scope: String) {
+        self.tokenURL = tokenURL
+        self.clientID = clientID
+        self.clientSecret = clientSecret
+        self.scope = scope
+    }
+
+    /// The client as an ``OAuthProvider`` that can refresh (it has no authorisation page).
+    public var provider: OAuthProvider {
+        OAuthProvider(
+            authorizeURL: "", tokenURL: tokenURL, clientID: clientID, clientSecret: clientSecret,
+            scope: scope)
     }
 }
 
@@ -138,6 +183,19 @@ public final class Vault: Sendable {
     /// The credential of `connection`, if stored.
     public func credential(for connection: String) -> Credential? {
         credentials.withLock { $0[connection] }
+    }
+
+    /// The entry that keeps the OAuth client the credential `name` was authorised for.
+    public static func clientEntry(of name: String) -> String {
+        name + "/oauth-client"
+    }
+
+    /// The OAuth client the credential `name` was authorised for, if the vault keeps it.
+    public func oauthClient(of name: String) -> OAuthClient? {
+        guard case .oauthClient(let client)? = credential(for: Self.clientEntry(of: name)) else {
+            return nil
+        }
+        return client
     }
 
     /// Stores `credential` for `connection`, durably, before returning.

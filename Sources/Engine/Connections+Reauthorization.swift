@@ -8,8 +8,8 @@ extension Connections {
     /// A 401 answer means the credential was refused. An API token refused once will be
     /// refused again. An OAuth access token refused before it expired was revoked, or its grant
     /// ended: one refresh is tried through the credential's OAuth client, and when the token
-    /// endpoint refuses it too, or no client is known (as in `syncledger sync`, whose vault
-    /// keeps tokens but not their client), the connection needs authorising. A refresh that works
+    /// endpoint refuses it too, or no client is known (a vault written before `syncledger
+    /// connect` kept the client), the connection needs authorising. A refresh that works
     /// leaves the 401 as it was; the next call uses the new token. A refresh that gets no
     /// answer, or a server error, leaves it too: nothing says the authorisation is gone.
     public func confirmingAuthorization<R>(
@@ -27,7 +27,7 @@ extension Connections {
         guard case .oauth(let tokens)? = vault.credential(for: connection.credential) else {
             return NeedsReauthorization(connection: connection.credential, reason: refused)
         }
-        guard tokenRefresh.clients[connection.credential] != nil else {
+        guard oauthClient(of: connection.credential) != nil else {
             return NeedsReauthorization(
                 connection: connection.credential,
                 reason: "\(refused), and no OAuth client is known to refresh the token through")

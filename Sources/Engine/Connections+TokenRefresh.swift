@@ -6,8 +6,10 @@ extension Connections {
     /// What refreshing a connection's OAuth access token needs, and who is told of it.
     public struct TokenRefresh: Sendable {
         /// The OAuth client each credential was authorised for, by its vault name: a refresh
-        /// authenticates as that client at its token endpoint. Without one, the access token
-        /// is used while it lasts and its expiry asks for `syncledger connect` again.
+        /// authenticates as that client at its token endpoint. A credential not named here
+        /// refreshes through the client `syncledger connect` kept in the vault; without
+        /// either, the access token is used while it lasts and its expiry pauses the
+        /// connection until `syncledger connect` is run again.
         public var clients: [String: OAuthProvider] = [:]
         /// The clock the tokens' expiry is judged by.
         public var now: @Sendable () -> Timestamp = { SystemClock().now() }
@@ -19,11 +21,17 @@ extension Connections {
         public init() {}
     }
 
+    /// The OAuth client the credential `name` refreshes through: the one given in
+    /// ``TokenRefresh/clients``, else the one `syncledger connect` kept in the vault.
+    func oauthClient(of name: String) -> OAuthProvider? {
+        tokenRefresh.clients[name] ?? vault.oauthClient(of: name)?.provider
+    }
+
     /// The OAuth session of `connection`'s credential, refreshing through its client when one
     /// is known.
     func oauthSession(for connection: Connection, scope: String) -> OAuthSession {
         let provider =
-            tokenRefresh.clients[connection.credential]
+            oauthClient(of: connection.credential)
             ?? OAuthProvider(
                 authorizeURL: "", tokenURL: connection.baseURL + "/oauth/token", clientID: "",
                 clientSecret: "", scope: scope)

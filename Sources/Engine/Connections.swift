@@ -40,10 +40,10 @@ public struct Connections: Sendable {
                 root = gateway + "/ex/jira/" + cloud
             }
             return (.oauth(session), root)
-        case .secret?:
+        case .secret?, .oauthClient?:
             throw EngineError(
                 "the vault entry '\(connection.credential)' of the connection "
-                    + "'\(connection.name)' is a secret, not a credential; run syncledger "
+                    + "'\(connection.name)' is a secret or an OAuth client, not a credential; run syncledger "
                     + "connect \(connection.credential)")
         case nil:
             throw EngineError(

@@ -118,6 +118,14 @@ struct ConnectCommand: Command {
                 tokens.cloudId = try await cloudID(tokens.accessToken)
             }
             try vault.store(.oauth(tokens), for: connection)
+            // The client too, so that syncledger sync can refresh the tokens it expires.
+            let client = oauthProvider()
+            try vault.store(
+                .oauthClient(
+                    OAuthClient(
+                        tokenURL: client.tokenURL, clientID: client.clientID,
+                        clientSecret: client.clientSecret, scope: tokens.scope)),
+                for: Vault.clientEntry(of: connection))
             description =
                 "OAuth, scope \(tokens.scope), until \(tokens.expiresAt)"
                 + (tokens.cloudId.map { ", cloud id \($0)" } ?? "")

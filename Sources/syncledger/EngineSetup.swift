@@ -50,10 +50,15 @@ struct EngineSetup {
             policy.baseDelay = retry.baseDelay ?? policy.baseDelay
             policy.maximumDelay = retry.maximumDelay ?? policy.maximumDelay
             policy.maximumTotalWait = retry.maximumWait ?? policy.maximumTotalWait
+            var connections = try Connections(
+                ledger: ledger, client: ConnectorClient(policy: policy))
+            // Each refresh of an OAuth access token is recorded (never the token itself).
+            connections.tokenRefresh.record = { event in
+                _ = try await log.append(AppendBatch([event]))
+            }
             let engine = SyncEngine(
                 log: log, store: store, configuration: file.configuration,
-                connections: try Connections(
-                    ledger: ledger, client: ConnectorClient(policy: policy)))
+                connections: connections)
             return EngineSetup(file: file, log: log, store: store, engine: engine)
         } catch {
             log.close()

@@ -26,6 +26,9 @@ struct SandboxCommand: Command {
         .value("issues", "N", "Jira issues to seed (default: as many as tickets)."),
         .flag("no-rate-limits", "Serve without rate limits."),
         .value(
+            "token-lifetime", "SECONDS",
+            "How long OAuth access tokens last (default: 2 hours Zendesk, 1 hour Jira)."),
+        .value(
             "faults", "JSON",
             "Faults to inject from the start, as PUT /_sandbox/faults takes them."),
         .flag("json", "Print the URLs and credentials as one JSON object."),
@@ -37,6 +40,7 @@ struct SandboxCommand: Command {
     let zendeskPort: UInt16
     let jiraPort: UInt16
     let rateLimits: Bool
+    let tokenLifetime: Int64?
     let faults: FaultSettings
     let json: Bool
 
@@ -54,6 +58,9 @@ struct SandboxCommand: Command {
         zendeskPort = try arguments.value("zendesk-port", as: "a port number", UInt16.init) ?? 0
         jiraPort = try arguments.value("jira-port", as: "a port number", UInt16.init) ?? 0
         rateLimits = !arguments.flag("no-rate-limits")
+        tokenLifetime = try arguments.value("token-lifetime", as: "a number of seconds from 1") {
+            Int64($0).flatMap { $0 >= 1 ? $0 : nil }
+        }
         var faults = FaultSettings()
         if let text = arguments.value("faults") {
             do {
@@ -76,6 +83,10 @@ struct SandboxCommand: Command {
         }
         zendesk.faults = faults
         var jira = JiraEmulator.Configuration()
+        if let tokenLifetime {
+            zendesk.accessTokenLifetime = tokenLifetime
+            jira.accessTokenLifetime = tokenLifetime
+        }
         jira.faults = faults
         jira.seed = seed
         jira.issues = issues

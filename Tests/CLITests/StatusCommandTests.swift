@@ -101,7 +101,7 @@ struct StatusCommandTests {
         let after = try connection(try status(setup), "jira")
         #expect(after["state"] == "paused")
         #expect(after["pause"]?["command"] == "syncledger connect jira")
-        #expect(after["pause"]?["reason"]?.stringValue?.contains("answered 401") == true)
+        #expect(after["pause"]?["reason"]?.stringValue?.contains("invalid_grant") == true)
 
         // Against another file, status reports that file's connections.
         let other = setup.directory.url.appendingPathComponent("other.yaml").path
