@@ -2,39 +2,10 @@ import Foundation
 import Ledger
 import Testing
 
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-
 /// The engine under everything at once: thousands of tickets, a provider failing one request in
 /// ten, 429s at random, people editing, and the process killed again and again.
 @Suite("Chaos")
 struct ChaosTests {
-    /// Sends a request as a person would, trying again while the faulty sandbox answers 5xx or
-    /// 429, and returns the JSON answer.
-    static func call(
-        _ method: String, _ url: String, user: String, body: Value? = nil
-    ) async throws -> Value {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        let token = Data("\(user):sandbox-token".utf8).base64EncodedString()
-        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(body.json.utf8)
-        }
-        for _ in 0..<100 {
-            let (data, response) = try await URLSession.shared.data(for: request)
-            let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            if status == 429 || status >= 500 {
-                try await Task.sleep(for: .milliseconds(20))
-                continue
-            }
-            return data.isEmpty ? .null : try Value(jsonBytes: Array(data))
-        }
-        throw HarnessError("\(method) \(url) kept failing")
-    }
-
     /// A pass of `sync --once` run to its end, however long it takes.
     static func pass(_ file: String, _ ledger: String) throws -> CommandResult {
         let program = try RunningProgram.syncledger(
@@ -50,34 +21,14 @@ struct ChaosTests {
         "5,000 tickets through 10% 5xx, random 429s, edits and 20 SIGKILLs converge",
         .timeLimit(.minutes(12)))
     func convergesThroughFaultsAndKills() async throws {
-        let faults = #"{"serverErrorRate": 0.1, "rateLimitStormRate": 0.001, "seed": 11}"#
-        let sandbox = try RunningProgram.syncledger([
-            "sandbox", "--json", "--tickets", "5000", "--issues", "0", "--no-rate-limits",
-            "--faults", faults,
-        ])
-        defer {
-            sandbox.send(SIGTERM)
-            _ = sandbox.waitForExit(timeout: 30)
-        }
-        let description = try Value(json: try #require(sandbox.waitForLines(1, timeout: 60).first))
-        let zendesk = try #require(description["zendesk"]?["baseURL"]?.stringValue)
-        let jira = try #require(description["jira"]?["baseURL"]?.stringValue)
-
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let ledger = directory.ledger.path
-        let file = directory.url.appendingPathComponent("syncledger.yaml").path
-        let created = try SyncLedgerCLI.run([
-            "init", file, "--sandbox", "--zendesk-url", zendesk, "--jira-url", jira,
-            "--ledger", ledger,
-        ])
-        try #require(created.status == 0, "\(created)")
         // Short backoffs, so one in ten requests failing costs milliseconds, not seconds.
-        let text = try String(contentsOfFile: file, encoding: .utf8)
-        try (text + "\nretry:\n  attempts: 10\n  baseDelay: 10ms\n  maxDelay: 200ms\n")
-            .write(toFile: file, atomically: true, encoding: .utf8)
-        let applied = try SyncLedgerCLI.run(["apply", file, "--ledger", ledger])
-        try #require(applied.status == 0, "\(applied)")
+        let setup = try SandboxLedger(
+            [
+                "--tickets", "5000", "--issues", "0", "--no-rate-limits", "--faults",
+                #"{"serverErrorRate": 0.1, "rateLimitStormRate": 0.001, "seed": 11}"#,
+            ],
+            edit: { $0 + "\nretry:\n  attempts: 10\n  baseDelay: 10ms\n  maxDelay: 200ms\n" })
+        let (file, ledger) = (setup.file, setup.ledger)
 
         // Twenty passes, each killed at a moment drawn from a fixed seed; from the fifth on,
         // a person renames an issue in Jira between kills.
@@ -96,14 +47,13 @@ struct ChaosTests {
                 killed += 1
             }
             if round >= 4 {
-                let links = try SyncLedgerCLI.logJSON(directory.ledger, ["--kind", "linked"])
-                if let line = links.lines.dropFirst(round * 37 % max(links.lines.count, 1)).first {
-                    let link = try Value(json: line)
+                let links = try setup.events("linked")
+                if let link = links.dropFirst(round * 37 % max(links.count, 1)).first {
                     let issue = try #require(
                         link["body"]?["counterpart"]?.stringValue?.split(separator: "/").last)
                     let summary = "Renamed in round \(round)"
-                    _ = try await Self.call(
-                        "PUT", jira + "/rest/api/3/issue/\(issue)", user: "agent@example.com",
+                    _ = try await setup.jira(
+                        "PUT", "/rest/api/3/issue/\(issue)",
                         body: ["fields": ["summary": .string(summary)]])
                     renamed[String(issue)] = summary
                 }
@@ -124,9 +74,9 @@ struct ChaosTests {
 
         // Every admitted ticket has exactly one issue, which carries its id.
         var admitted: [String] = []
-        var next: String? = zendesk + "/api/v2/tickets.json?page%5Bsize%5D=100"
+        var next: String? = setup.zendesk + "/api/v2/tickets.json?page%5Bsize%5D=100"
         while let url = next {
-            let page = try await Self.call("GET", url, user: "agent@example.com/token")
+            let page = try await SandboxLedger.call("GET", url, user: "agent@example.com/token")
             for ticket in page["tickets"]?.arrayValue ?? [] {
                 if ["new", "open", "pending", "hold"].contains(ticket["status"]?.stringValue ?? ""),
                     let id = ticket["id"]?.integerValue
@@ -147,9 +97,7 @@ struct ChaosTests {
                 "fields": ["customfield_10100", "summary"],
             ]
             body["nextPageToken"] = token.map(Value.string)
-            let page = try await Self.call(
-                "POST", jira + "/rest/api/3/search/jql", user: "agent@example.com",
-                body: .object(body))
+            let page = try await setup.jira("POST", "/rest/api/3/search/jql", body: .object(body))
             for issue in page["issues"]?.arrayValue ?? [] {
                 references.append(issue["fields"]?["customfield_10100"]?.stringValue ?? "")
                 if let key = issue["key"]?.stringValue {
@@ -166,8 +114,7 @@ struct ChaosTests {
         for (issue, summary) in renamed {
             #expect(summaries[issue] == summary)
             let ticket = try #require(ticketOf[issue])
-            let answer = try await Self.call(
-                "GET", zendesk + "/api/v2/tickets/\(ticket).json", user: "agent@example.com/token")
+            let answer = try await setup.zendesk("GET", "/api/v2/tickets/\(ticket).json")
             #expect(answer["ticket"]?["subject"] == .string(summary))
         }
 
