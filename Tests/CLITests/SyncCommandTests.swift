@@ -12,16 +12,7 @@ struct SyncCommandTests {
     static func call(
         _ method: String, _ url: String, user: String, body: Value? = nil
     ) async throws -> Value {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        let token = Data("\(user):sandbox-token".utf8).base64EncodedString()
-        request.setValue("Basic \(token)", forHTTPHeaderField: "Authorization")
-        if let body {
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.httpBody = Data(body.json.utf8)
-        }
-        let (data, _) = try await URLSession.shared.data(for: request)
-        return data.isEmpty ? .null : try Value(jsonBytes: Array(data))
+        try await SandboxLedger.call(method, url, user: user, body: body)
     }
 
     @Test("sync creates one issue per admitted ticket, then writes only what changes")
