@@ -21,6 +21,7 @@ enum Tool {
         SyncCommand.self,
         StatusCommand.self,
         AuditCommand.self,
+        WebhooksCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
         DemoCommand.self,

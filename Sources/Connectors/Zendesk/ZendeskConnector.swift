@@ -291,7 +291,7 @@ public struct ZendeskConnector: Sendable {
 
     // MARK: - Requests
 
-    private func request(
+    func request(
         _ method: String, _ path: String, body: Value? = nil,
         headers: [(name: String, value: String)] = []
     ) async throws -> ConnectorRequest {
@@ -304,7 +304,7 @@ public struct ZendeskConnector: Sendable {
             body: body.map { Array($0.json.utf8) })
     }
 
-    private func send(
+    func send(
         _ method: String, _ path: String, body: Value? = nil,
         headers: [(name: String, value: String)] = []
     ) async throws -> Value {

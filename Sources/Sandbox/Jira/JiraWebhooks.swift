@@ -41,6 +41,12 @@ extension JiraEmulator {
         router.add(.post, "/rest/webhooks/1.0/webhook") { [self] in
             guardedRoute($0, registerAdmin)
         }
+        router.add(.get, "/rest/webhooks/1.0/webhook") { [self] in
+            guardedRoute($0, listAdmin)
+        }
+        router.add(.delete, "/rest/webhooks/1.0/webhook/{id}") { [self] in
+            guardedRoute($0, deleteAdmin)
+        }
     }
 
     /// Webhook calls delivered, retried and given up on.
@@ -110,6 +116,37 @@ extension JiraEmulator {
                 "events": .array(hook.events.sorted().map(Value.string)),
                 "filters": ["issue-related-events-section": .string(jql)], "enabled": true,
             ], status: 201)
+    }
+
+    /// The admin webhooks, as Jira lists them: never with their secrets.
+    private func listAdmin(_ request: HTTPRequest) -> HTTPResponse {
+        let admin = hooks.withLock { $0.hooks.values.filter { $0.expires == nil } }
+            .sorted { $0.id < $1.id }
+        let base = "http://\(request.headers["Host"] ?? "127.0.0.1")"
+        return .json(
+            .array(
+                admin.map { hook in
+                    [
+                        "self": .string("\(base)/rest/webhooks/1.0/webhook/\(hook.id)"),
+                        "name": .string(hook.name ?? ""), "url": .string(hook.url),
+                        "events": .array(hook.events.sorted().map(Value.string)),
+                        "filters": ["issue-related-events-section": .string(hook.jql)],
+                        "enabled": true,
+                    ]
+                }))
+    }
+
+    private func deleteAdmin(_ request: HTTPRequest) -> HTTPResponse {
+        let id = Int64(request.parameters["id"] ?? "")
+        let removed = hooks.withLock { registry -> Bool in
+            guard let id, registry.hooks[id]?.expires == nil else {
+                return false
+            }
+            return registry.hooks.removeValue(forKey: id) != nil
+        }
+        return removed
+            ? HTTPResponse(status: 204)
+            : JiraErrorCollection(status: 404, message: "No webhook with this id exists.").response
     }
 
     private func listDynamic(_ request: HTTPRequest) -> HTTPResponse {

@@ -1,0 +1,67 @@
+import Foundation
+import Ledger
+import Testing
+
+@Suite("The webhooks command")
+struct WebhooksCommandTests {
+    @Test("webhooks points both providers at sync --listen, and running it again is safe")
+    func registersWebhooksBothProvidersDeliver() async throws {
+        let setup = try SandboxLedger(
+            ["--tickets", "5", "--issues", "0", "--no-rate-limits"],
+            edit: {
+                $0.replacingOccurrences(
+                    of: "    project: SUP",
+                    with: "    project: SUP\n    webhookSecret: vault:jira-webhook")
+            })
+        let port = Int.random(in: 42_000...52_000)
+        let base = "http://127.0.0.1:\(port)"
+        let register = ["webhooks", "--config", setup.file, "--url", base]
+
+        let first = try setup.run(register)
+        #expect(
+            first.lines == [
+                "zendesk: delivers to \(base)/webhooks/zendesk (new; signing secret kept as "
+                    + "vault:zendesk-webhook)",
+                "jira: delivers to \(base)/webhooks/jira (new; signing secret kept as "
+                    + "vault:jira-webhook)",
+            ], "\(first)")
+        let again = try setup.run(register)
+        #expect(again.lines.allSatisfy { $0.contains("(registered before;") }, "\(again)")
+        let zendeskHooks = try await setup.zendesk("GET", "/api/v2/webhooks")
+        #expect(zendeskHooks["webhooks"]?.arrayValue?.count == 1)
+        let jiraHooks = try await setup.jira("GET", "/rest/webhooks/1.0/webhook")
+        #expect(jiraHooks.arrayValue?.count == 1)
+        #expect(
+            try setup.events("connectionChanged").filter {
+                $0["body"]?["change"] == "webhookRegistered"
+            }.count == 4)
+
+        let sync = try RunningProgram.syncledger(
+            ["sync", "--config", setup.file, "--listen", String(port), "--ledger", setup.ledger])
+        defer {
+            sync.send(SIGTERM)
+            _ = sync.waitForExit(timeout: 30)
+        }
+        let started = sync.waitForLines(2, timeout: 60)
+        #expect(started.last?.contains("failed 0") == true, "\(started)")
+        let (ticket, issue) = try setup.firstLink()
+        _ = try await setup.zendesk(
+            "PUT", "/api/v2/tickets/\(ticket).json", body: ["ticket": ["priority": "urgent"]])
+        _ = try await setup.jira(
+            "PUT", "/rest/api/3/issue/\(issue)", body: ["fields": ["summary": "Heard"]])
+
+        // Both deliveries pass the signature check with the secrets the command kept (Jira
+        // also announced the issues the first pass made).
+        let expected: Set<String> = ["zendesk:ticket/\(ticket)", "jira:issue/\(issue)"]
+        var heard: Set<String> = []
+        for _ in 0..<200 where !heard.isSuperset(of: expected) {
+            try await Task.sleep(for: .milliseconds(50))
+            for event in try setup.events("observed") where event["body"]?["source"] == "webhook" {
+                heard.insert(event["record"]?.stringValue ?? "")
+            }
+        }
+        #expect(heard.isSuperset(of: expected), "\(heard)")
+        let quarantine = setup.ledger + "/quarantine.jsonl"
+        #expect(!FileManager.default.fileExists(atPath: quarantine), "nothing was refused")
+    }
+}
