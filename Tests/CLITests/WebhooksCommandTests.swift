@@ -64,4 +64,54 @@ struct WebhooksCommandTests {
         let quarantine = setup.ledger + "/quarantine.jsonl"
         #expect(!FileManager.default.fileExists(atPath: quarantine), "nothing was refused")
     }
+
+    @Test("reordered and duplicated webhook deliveries leave the latest edit, recorded once each")
+    func reorderedAndDuplicatedDeliveries() async throws {
+        let setup = try SandboxLedger(
+            [
+                "--tickets", "5", "--issues", "0", "--no-rate-limits", "--faults",
+                #"{"webhookReorder": true, "webhookDuplicateRate": 0.5, "seed": 3}"#,
+            ],
+            edit: { $0.replacingOccurrences(of: "pollEvery: 30s", with: "pollEvery: 1s") })
+        let port = Int.random(in: 42_000...52_000)
+        try setup.run(["webhooks", "--config", setup.file, "--url", "http://127.0.0.1:\(port)"])
+        let sync = try RunningProgram.syncledger(
+            ["sync", "--config", setup.file, "--listen", String(port), "--ledger", setup.ledger])
+        defer {
+            sync.send(SIGTERM)
+            _ = sync.waitForExit(timeout: 30)
+        }
+        _ = sync.waitForLines(2, timeout: 60)
+        let (ticket, issue) = try setup.firstLink()
+
+        // Three edits a second apart; each delivery is held back until the next one has gone,
+        // and about half are sent twice. A last edit elsewhere flushes the held one.
+        for subject in ["One", "Two", "Three"] {
+            _ = try await setup.zendesk(
+                "PUT", "/api/v2/tickets/\(ticket).json",
+                body: ["ticket": ["subject": .string(subject)]])
+            try await Task.sleep(for: .seconds(1.1))
+        }
+        let other = ticket == "1" ? "2" : "1"
+        _ = try await setup.zendesk(
+            "PUT", "/api/v2/tickets/\(other).json", body: ["ticket": ["subject": "Flush"]])
+
+        var summary: Value?
+        for _ in 0..<200 where summary != "Three" {
+            try await Task.sleep(for: .milliseconds(50))
+            summary = try await setup.jira("GET", "/rest/api/3/issue/\(issue)")["fields"]?[
+                "summary"]
+        }
+        #expect(summary == "Three", "the latest edit wins, whatever order it came in")
+        let heard = try setup.events("observed").filter {
+            $0["record"] == .string("zendesk:ticket/\(ticket)")
+                && $0["body"]?["source"] == "webhook"
+        }
+        #expect(
+            heard.compactMap { $0["body"]?["fields"]?["subject"]?.stringValue }.sorted()
+                == ["One", "Three", "Two"], "each delivery recorded once")
+        let shown = try Value(
+            json: try setup.run(["show", "zendesk:ticket/\(ticket)", "--json"]).stdout)
+        #expect(shown["fields"]?["subject"]?["value"] == "Three", "\(shown)")
+    }
 }
