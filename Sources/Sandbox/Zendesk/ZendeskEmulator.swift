@@ -22,6 +22,10 @@ public final class ZendeskEmulator: Sendable {
         /// Requests per minute to the incremental export; 0 turns the limit off. Defaults to
         /// 10.
         public var incrementalRequestsPerMinute = 10
+        /// How many seconds old a change must be before the incremental export shows it, and
+        /// how far in the past its `start_time` must lie: a minute, as Zendesk has it, unless
+        /// shortened along with ``rateLimitWindowSeconds`` to run a sync in less time.
+        public var incrementalExportDelaySeconds: Int64 = 60
         /// The seed of the generated data. Defaults to 1.
         public var seed: UInt64 = 1
         /// Tickets generated at start. Defaults to 50.
@@ -580,6 +584,7 @@ public final class ZendeskEmulator: Sendable {
 
     private func incrementalExport(_ request: HTTPRequest) -> HTTPResponse {
         let now = configuration.clock.now().unixSeconds
+        let delay = configuration.incrementalExportDelaySeconds
         let base = baseURL(request)
         let position: (time: Int64, id: Int64)
         if let cursor = request.query("cursor") {
@@ -595,19 +600,20 @@ public final class ZendeskEmulator: Sendable {
                     ["error": "InvalidValue", "description": "start_time or cursor is required"],
                     status: 400)
             }
-            guard start <= now - 60 else {
+            guard start <= now - delay else {
+                let age = delay == 60 ? "1 minute" : "\(delay) seconds"
                 return .json(
                     [
                         "error": "InvalidValue",
-                        "description":
-                            "Too recent start_time. Use a start_time older than 1 minute",
+                        "description": .string(
+                            "Too recent start_time. Use a start_time older than \(age)"),
                     ], status: 400)
             }
             position = (start, 0)
         }
         let perPage = min(Int(request.query("per_page") ?? "") ?? 1_000, 1_000)
-        // The last minute is left out: changes in it may still be reordered.
-        let horizon = now - 60
+        // Changes younger than the delay (a minute) are left out: they may still be reordered.
+        let horizon = now - delay
         let changed = state.withLock { state in
             state.tickets.values.filter { ticket in
                 ticket.generatedTimestamp < horizon
