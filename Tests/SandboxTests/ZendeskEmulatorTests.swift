@@ -271,6 +271,22 @@ struct ZendeskEmulatorTests {
         #expect(try await sandbox.send("GET", "/api/v2/tickets/1.json").status == 200)
     }
 
+    @Test func aShortenedWindowGivesItsWaitsToTheMillisecond() async throws {
+        let sandbox = try ZendeskSandbox {
+            $0.clock = ManualSandboxClock(
+                at: Timestamp(
+                    microsecondsSinceEpoch: ZendeskSandbox.start.microseconds + 600_000))
+            $0.rateLimitWindowSeconds = 1
+            $0.requestsPerMinute = 1
+        }
+        let allowed = try await sandbox.send("GET", "/api/v2/tickets/1.json")
+        #expect(allowed.status == 200)
+        #expect(allowed.headers["ratelimit-reset"] == "0.400")
+        let limited = try await sandbox.send("GET", "/api/v2/tickets/1.json")
+        #expect(limited.status == 429)
+        #expect(limited.headers["retry-after"] == "0.400")
+    }
+
     @Test func theIncrementalExportHasItsOwnLowerLimit() async throws {
         let sandbox = try ZendeskSandbox { $0.incrementalRequestsPerMinute = 2 }
         let path = "/api/v2/incremental/tickets/cursor.json?start_time=0"

@@ -51,8 +51,8 @@ public final class JiraEmulator: Sendable {
         /// The length of a rate-limit window in seconds: a minute unless set shorter to
         /// measure pacing in less time. The limits are per window.
         public var rateLimitWindowSeconds: Int64 = 60
-        /// Writes per minute to any one issue before the per-issue limit answers 429; 0 turns
-        /// it off. Defaults to 20.
+        /// Writes per minute (per window, when ``rateLimitWindowSeconds`` shortens it) to any one
+        /// issue before the per-issue limit answers 429; 0 turns it off. Defaults to 20.
         public var perIssueWritesPerMinute = 20
         /// The seed of the generated data. Defaults to 1.
         public var seed: UInt64 = 1
@@ -235,7 +235,9 @@ public final class JiraEmulator: Sendable {
             response = handler(request)
         } else {
             response = JiraErrorCollection(status: 429, message: "Rate limit exceeded.").response
-            response.headers.set("Retry-After", String(budget.resetIn))
+            response.headers.set(
+                "Retry-After",
+                budget.secondsToReset(at: now, window: configuration.rateLimitWindowSeconds))
             response.headers.set("RateLimit-Reason", "jira-burst-based")
         }
         if limiter.limit > 0 && response.headers["RateLimit-Reason"] != "jira-per-issue-on-write" {
@@ -284,7 +286,10 @@ public final class JiraEmulator: Sendable {
             return nil
         }
         let now = configuration.clock.now()
-        let decision = state.withLock { $0.spendWrite(on: id, limit: limit, at: now) }
+        let decision = state.withLock {
+            $0.spendWrite(
+                on: id, limit: limit, at: now, length: configuration.rateLimitWindowSeconds)
+        }
         guard !decision.allowed else {
             return nil
         }
@@ -292,7 +297,9 @@ public final class JiraEmulator: Sendable {
             status: 429, message: "Too many writes to this issue; retry later."
         ).response
         Self.setLimitHeaders(&response, limit: limit, decision: decision, now: now)
-        response.headers.set("Retry-After", String(decision.resetIn))
+        response.headers.set(
+            "Retry-After",
+            decision.secondsToReset(at: now, window: configuration.rateLimitWindowSeconds))
         response.headers.set("RateLimit-Reason", "jira-per-issue-on-write")
         return response
     }

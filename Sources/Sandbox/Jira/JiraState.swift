@@ -162,17 +162,19 @@ struct JiraState: Sendable {
 
     // MARK: - Per-issue write limit
 
-    /// Spends one write on issue `id` from a budget of `limit` per one-minute window.
-    mutating func spendWrite(on id: Int64, limit: Int, at time: Timestamp)
+    /// Spends one write on issue `id` from a budget of `limit` per window of `length` seconds
+    /// (a minute, unless shortened with the other limits).
+    mutating func spendWrite(on id: Int64, limit: Int, at time: Timestamp, length: Int64 = 60)
         -> RateLimiter.Decision
     {
         let second = time.unixSeconds
-        let minute = second - second % 60
-        var window = writeWindows[id] ?? WriteWindow(start: minute, used: 0)
-        if window.start != minute {
-            window = WriteWindow(start: minute, used: 0)
+        let length = max(length, 1)
+        let start = second - ((second % length) + length) % length
+        var window = writeWindows[id] ?? WriteWindow(start: start, used: 0)
+        if window.start != start {
+            window = WriteWindow(start: start, used: 0)
         }
-        let resetIn = minute + 60 - second
+        let resetIn = start + length - second
         guard window.used < limit else {
             return RateLimiter.Decision(allowed: false, remaining: 0, resetIn: resetIn)
         }

@@ -204,7 +204,9 @@ public final class ZendeskEmulator: Sendable {
                     "error": "APIRateLimitExceeded",
                     "description": "Number of allowed API requests per minute exceeded",
                 ], status: 429)
-            response.headers.set("Retry-After", String(budget.resetIn))
+            response.headers.set(
+                "Retry-After",
+                budget.secondsToReset(at: now, window: (limiter ?? self.limiter).windowSeconds))
         }
         let limit = (limiter ?? self.limiter).limit
         if limit > 0 && budget.remaining != Int.max {
@@ -212,7 +214,9 @@ public final class ZendeskEmulator: Sendable {
             response.headers.set("X-Rate-Limit-Remaining", String(budget.remaining))
             response.headers.set("ratelimit-limit", String(limit))
             response.headers.set("ratelimit-remaining", String(budget.remaining))
-            response.headers.set("ratelimit-reset", String(budget.resetIn))
+            response.headers.set(
+                "ratelimit-reset",
+                budget.secondsToReset(at: now, window: (limiter ?? self.limiter).windowSeconds))
         }
         return response
     }
