@@ -75,6 +75,8 @@ public final class JiraEmulator: Sendable {
     let hooks = Mutex(JiraWebhookRegistry())
     let dispatcher: WebhookDispatcher
     let faults: FaultInjector
+    /// Issues' JSON in searches as last rendered, keyed by what changes it.
+    let renderings = Mutex<[JiraRenderKey: String]>([:])
 
     /// Creates the emulator with its seeded issues.
     public init(configuration: Configuration = Configuration()) {
