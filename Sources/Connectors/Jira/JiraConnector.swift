@@ -311,7 +311,7 @@ public struct JiraConnector: Sendable {
             body: body.map { Array($0.json.utf8) }, isIdempotent: isSearch ? true : nil)
     }
 
-    private func send(_ method: String, _ path: String, body: Value? = nil) async throws -> Value {
+    func send(_ method: String, _ path: String, body: Value? = nil) async throws -> Value {
         let request = try await request(method, path, body: body)
         let response = try await client.send(request)
         guard (200..<300).contains(response.status) else {

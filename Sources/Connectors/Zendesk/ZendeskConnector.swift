@@ -170,6 +170,66 @@ public struct ZendeskConnector: Sendable {
         return try observation(of: response["ticket"] ?? .null, source: "writeResponse")
     }
 
+    /// Updates up to 100 tickets in one `update_many` job, each with only its own `fields`,
+    /// and waits for the job; returns, for each ticket, success or the provider's reason for
+    /// refusing it, in order.
+    ///
+    /// Zendesk runs the job after answering: its status is read until it has finished, after
+    /// a pause of `pause` that doubles each time, at most `reads` times. A job's results carry
+    /// no tickets, so the next poll is what shows each ticket's fields. Throws
+    /// ``ConnectorError`` when the request is refused or the job does not finish in time.
+    public func updateMany(
+        _ updates: [(id: String, fields: ValueObject)], pause: Duration = .milliseconds(250),
+        reads: Int = 8
+    ) async throws -> [Result<Void, ConnectorError>] {
+        precondition(updates.count <= 100, "Zendesk updates at most 100 tickets per job")
+        let tickets = updates.map { update -> Value in
+            var body = Self.ticketBody(update.fields, creating: false)
+            body["id"] = Int64(update.id).map(Value.integer) ?? .string(update.id)
+            return .object(body)
+        }
+        let path = "/api/v2/tickets/update_many.json"
+        var job =
+            try await send("PUT", path, body: ["tickets": .array(tickets)])["job_status"] ?? .null
+        var wait = pause
+        var read = 0
+        while !["completed", "failed", "killed"].contains(job["status"]?.stringValue ?? "") {
+            guard read < reads, let id = job["id"]?.stringValue else {
+                throw ConnectorError(
+                    request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                    detail: "the job did not finish after \(read) reads of its status: "
+                        + "\(job.json.prefix(200))")
+            }
+            try await client.sleeper.sleep(for: wait)
+            wait *= 2
+            read += 1
+            job = try await send("GET", "/api/v2/job_statuses/\(id).json")["job_status"] ?? .null
+        }
+
+        let results = job["results"]?.arrayValue ?? []
+        let name = "job \(job["id"]?.stringValue ?? "?") (\(job["status"]?.stringValue ?? "?"))"
+        return updates.enumerated().map { index, update in
+            let result =
+                results.first { $0["index"]?.integerValue == Int64(index) }
+                ?? results.first { $0["index"] == nil && $0["id"] == tickets[index]["id"] }
+            guard let result else {
+                return .failure(
+                    ConnectorError(
+                        request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                        detail: "\(name) says nothing of ticket \(update.id)"))
+            }
+            if result["error"] != nil || result["success"] == false {
+                return .failure(
+                    ConnectorError(
+                        request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                        detail: "ticket \(update.id): "
+                            + (result["details"]?.stringValue ?? result["error"]?.json ?? "refused")
+                    ))
+            }
+            return .success(())
+        }
+    }
+
     /// The comments of ticket `id`, oldest first, each as its author, body, visibility and
     /// time.
     public func comments(of id: String) async throws -> [ValueObject] {
