@@ -59,7 +59,8 @@ extension JiraEmulator {
             if selection.idOnly && expand.isEmpty {
                 return Value.object(["id": .string(String(issue.id))]).json
             }
-            return rendered(issue, baseURL: base, selection: selection, expand: expand)
+            return rendered(
+                issue, baseURL: base, selection: selection, expand: expand, drifted: false)
         }
         let isLast = offset + page.count >= matched.count
         var result: ValueObject = ["isLast": .bool(isLast)]
@@ -75,19 +76,20 @@ extension JiraEmulator {
         return .json(#"{"issues":[\#(texts.joined(separator: ","))],\#(rest)"#)
     }
 
-    /// The JSON text of `issue` with `selection` and `expand`, from the cache while the issue
-    /// has not changed since it was rendered.
-    private func rendered(
-        _ issue: JiraIssue, baseURL: String, selection: JiraFieldSelection, expand: Set<String>
+    /// The JSON text of `issue` with `selection` and `expand` (and, when `drifted`, as a
+    /// changed schema shows it), from the cache while the issue has not changed since.
+    func rendered(
+        _ issue: JiraIssue, baseURL: String, selection: JiraFieldSelection, expand: Set<String>,
+        drifted: Bool
     ) -> String {
         let key = JiraRenderKey(
             id: issue.id, updated: issue.updated.microseconds, histories: issue.histories.count,
-            baseURL: baseURL, fields: selection.fieldIDs, expand: expand)
+            baseURL: baseURL, fields: selection.fieldIDs, expand: expand, drifted: drifted)
         if let text = renderings.withLock({ $0[key] }) {
             return text
         }
-        let text = issue.json(site: site, baseURL: baseURL, selection: selection, expand: expand)
-            .json
+        let value = issue.json(site: site, baseURL: baseURL, selection: selection, expand: expand)
+        let text = (drifted ? Self.drifted(value) : value).json
         renderings.withLock { cache in
             if cache.count > 100_000 {
                 cache.removeAll()
@@ -136,8 +138,8 @@ extension JiraEmulator {
     }
 }
 
-/// What an issue's rendering in a search depends on: any change to the issue moves its
-/// `updated` time or adds to its history.
+/// What an issue's rendering depends on: any change to the issue moves its `updated` time or
+/// adds to its history.
 struct JiraRenderKey: Hashable {
     var id: Int64
     var updated: Int64
@@ -145,6 +147,7 @@ struct JiraRenderKey: Hashable {
     var baseURL: String
     var fields: [String]
     var expand: Set<String>
+    var drifted: Bool
 }
 
 /// The opaque `nextPageToken` of a search: where the next page starts, tied to its query.

@@ -75,7 +75,7 @@ public final class JiraEmulator: Sendable {
     let hooks = Mutex(JiraWebhookRegistry())
     let dispatcher: WebhookDispatcher
     let faults: FaultInjector
-    /// Issues' JSON in searches as last rendered, keyed by what changes it.
+    /// Issues' JSON as last rendered, keyed by what changes it.
     let renderings = Mutex<[JiraRenderKey: String]>([:])
 
     /// Creates the emulator with its seeded issues.
@@ -495,14 +495,14 @@ public final class JiraEmulator: Sendable {
         ]
     }
 
-    /// The issue with the fields and expansions the request's query asks for (all fields by
-    /// default).
-    private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> Value {
-        let rendered = issue.json(
-            site: site, baseURL: baseURL(request),
+    /// The JSON text of the issue with the fields and expansions the request's query asks for
+    /// (all fields by default).
+    private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> String {
+        rendered(
+            issue, baseURL: baseURL(request),
             selection: JiraFieldSelection(Self.queryValues(request, "fields"), fallback: .all),
-            expand: Self.expansions(Self.queryValues(request, "expand")))
-        return faults.settings.schemaDrift ? Self.drifted(rendered) : rendered
+            expand: Self.expansions(Self.queryValues(request, "expand")),
+            drifted: faults.settings.schemaDrift)
     }
 
     /// `issue` as a changed schema would show it: the `Highest` priority renamed `Blocker`,
