@@ -186,13 +186,24 @@ extension SyncEngine {
             let made = try await jira.createMany(
                 chunk.map(\.intent.fields), workflow: workflow,
                 movesInFlight: batching.requestsInFlight)
+            var keys: [String] = []
+            for case .created(let key) in made {
+                keys.append(key)
+            }
+            // The new issues as they now stand, each its create's answer.
+            var answered: [String: NewEvent] = [:]
+            if let read = try? await jira.issues(keys, source: "writeResponse") {
+                for event in read {
+                    answered[event.record?.remoteID ?? ""] = event
+                }
+            }
             return made.map { result in
                 switch result {
                 case .created(let key):
                     .created(
                         RecordReference(
                             connection: connection.name, recordType: "issue", remoteID: key),
-                        [])
+                        answered[key].map { [$0] } ?? [])
                 case .notMoved:
                     .inDoubt
                 case .refused(let error):

@@ -104,14 +104,18 @@ struct BatchTests {
         #expect(transport.count("POST /rest/api/3/issue") == 0, "no issue was created alone")
 
         // Each chunk's four intents are recorded together before its call, and each created
-        // issue's outcome and link are recorded together after it.
+        // issue's outcome, link and observation as created are recorded together after it.
         let log = try events(scenario)
         let firstOutcome = try #require(log.firstIndex { $0.kind == .writeSucceeded })
         #expect(log[..<firstOutcome].filter { $0.kind == .writeIntended }.count >= 4)
         for (index, event) in log.enumerated() where event.kind == .writeSucceeded {
             let link = log[index + 1]
+            let issue = try LinkChange(link).counterpart
             #expect(link.kind == .linked && link.record == event.record)
-            #expect(try WriteOutcome(event).created == LinkChange(link).counterpart)
+            #expect(try WriteOutcome(event).created == issue)
+            let answer = log[index + 2]
+            #expect(answer.kind == .observed && answer.record == issue)
+            #expect(answer.body["source"] == "writeResponse")
         }
 
         for (ticket, status) in admitted {
