@@ -101,8 +101,9 @@ enum SyncCase {
         var result = PhaseResult()
         let started = ContinuousClock.now
         while true {
-            let pass = try await rig.engine.runOnce()
+            let (pass, time) = try await measure { try await rig.engine.runOnce() }
             result.passes.append(pass)
+            result.times.append(time)
             guard pass.failed == 0, pass.leftInDoubt == 0 else {
                 throw BenchmarkError(
                     "a pass failed \(pass.failed) writes and left \(pass.leftInDoubt) in doubt")
@@ -124,6 +125,8 @@ enum SyncCase {
 struct PhaseResult {
     /// Each pass's report.
     var passes: [SyncEngine.PassReport] = []
+    /// Each pass's time.
+    var times: [Duration] = []
     /// The whole phase's time.
     var duration: Duration = .zero
     /// The requests made.
@@ -133,10 +136,12 @@ struct PhaseResult {
     /// limits allow over the phase's time.
     func describe(_ phase: String, records: Int, limits: ScaledLimits) -> String {
         var lines: [String] = []
-        let written = passes.map { "\($0.writes)" }.joined(separator: " + ")
+        let written = zip(passes, times).map { pass, time in
+            "\(pass.writes) writes in \(fixed(time.seconds, decimals: 2)) s"
+        }
         lines.append(
-            "  \(phase): \(records) records in \(fixed(duration.seconds, decimals: 2)) s, "
-                + "\(passes.count) passes writing \(written)")
+            "  \(phase): \(records) records in \(fixed(duration.seconds, decimals: 2)) s; passes: "
+                + written.joined(separator: ", "))
         for (provider, limit) in [("jira", limits.jira), ("zendesk", limits.zendesk)] {
             let count = requests.requests(to: provider)
             lines.append(
