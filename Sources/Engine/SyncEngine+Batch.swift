@@ -171,13 +171,14 @@ extension SyncEngine {
         return tally
     }
 
-    /// Creates a chunk's issues in one bulk request, each then moved to its status.
+    /// Creates a chunk's issues in one bulk request, each then moved to its status, and reads
+    /// them back in one search: each one's observation is its create's answer.
     ///
-    /// The bulk answer says, element by element, which issues were made; the new issues are
-    /// observed by the next poll. A request that got no answer at all may have made every
-    /// issue or none, and an issue made but not moved is not yet what the intent asked for:
-    /// their intents are left for recovery, which looks each issue up by its source reference
-    /// and finishes its move.
+    /// The bulk answer says, element by element, which issues were made. A request that got
+    /// no answer at all may have made every issue or none, and an issue made but not moved is
+    /// not yet what the intent asked for: their intents are left for recovery, which looks
+    /// each issue up by its source reference and finishes its move. When the read fails, the
+    /// next poll observes the new issues instead.
     private func createIssues(_ chunk: [PlannedWrite], on connection: Connection)
         async throws -> [ChunkResult]
     {
@@ -190,12 +191,13 @@ extension SyncEngine {
             for case .created(let key) in made {
                 keys.append(key)
             }
-            // The new issues as they now stand, each its create's answer.
             var answered: [String: NewEvent] = [:]
-            if let read = try? await jira.issues(keys, source: "writeResponse") {
-                for event in read {
+            do {
+                for event in try await jira.issues(keys, source: "writeResponse") {
                     answered[event.record?.remoteID ?? ""] = event
                 }
+            } catch is ConnectorError {
+                answered = [:]
             }
             return made.map { result in
                 switch result {
