@@ -60,7 +60,7 @@ let package = Package(
             name: "SyncLedgerBenchmarks",
             dependencies: [
                 "Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox", "Connectors",
-                "ADF",
+                "ADF", "Engine", "Mapping",
             ],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),

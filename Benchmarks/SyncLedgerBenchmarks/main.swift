@@ -18,6 +18,7 @@ let benchmarkCases = [
     BenchmarkCase(
         name: ConnectorCase.name, summary: ConnectorCase.summary, run: ConnectorCase.run),
     BenchmarkCase(name: ConvertCase.name, summary: ConvertCase.summary, run: ConvertCase.run),
+    BenchmarkCase(name: SyncCase.name, summary: SyncCase.summary, run: SyncCase.run),
 ]
 
 /// The usage text, listing the cases.
@@ -26,9 +27,11 @@ func usage() -> String {
     for benchmark in benchmarkCases {
         text += "  \(benchmark.name)  \(benchmark.summary)\n"
     }
-    text += "\nSYNCLEDGER_BENCH_EVENTS sets the bulk event count (default 1000000), and\n"
+    text += "\nSYNCLEDGER_BENCH_EVENTS sets the bulk event count (default 1000000),\n"
     text += "SYNCLEDGER_BENCH_DURABLE_EVENTS the durable single-event count (default 2000),\n"
-    text += "and SYNCLEDGER_BENCH_DOCUMENTS the convert case's description count (default 10000).\n"
+    text += "SYNCLEDGER_BENCH_DOCUMENTS the convert case's description count (default 10000),\n"
+    text += "SYNCLEDGER_BENCH_SYNC_RECORDS the sync case's ticket and change count (default\n"
+    text += "10000), and SYNCLEDGER_BENCH_SYNC_WINDOW its rate-limit window in seconds.\n"
     return text
 }
 

@@ -2,14 +2,17 @@ import Connectors
 import Foundation
 import Ledger
 import Mapping
+import Synchronization
 
 /// The connectors of a configuration's connections, authorised with the credentials the
 /// vault holds under each connection's `credential` name.
 public struct Connections: Sendable {
     /// The vault the credentials come from.
     public let vault: Vault
-    /// The runtime every connector's requests go through.
+    /// The runtime every connector's requests go through, each connection's paced by a rate
+    /// budget of its own (see ``client(for:)``).
     public let client: ConnectorClient
+    private let budgets = ConnectionBudgets()
     /// How OAuth access tokens are refreshed, and where each refresh is recorded.
     public var tokenRefresh = TokenRefresh()
     /// The rate limit each connection's last answer reported.
@@ -52,12 +55,23 @@ public struct Connections: Sendable {
         }
     }
 
+    /// ``client`` with the rate budget of `connection`: a provider counts an account's
+    /// requests, so one connection's answers must not pace another connection's requests,
+    /// which go at the same time. Every answer is also read for ``rateLimits``.
+    public func client(for connection: Connection) -> ConnectorClient {
+        let paced = ConnectorClient(
+            transport: client.transport, budget: budgets.budget(of: connection.name),
+            policy: client.policy, random: client.random, sleeper: client.sleeper,
+            log: client.log)
+        return rateLimits.client(paced, for: connection.name)
+    }
+
     /// The Zendesk connector of `connection`.
     public func zendesk(_ connection: Connection) throws -> ZendeskConnector {
         let (authentication, root) = try authentication(for: connection)
         return ZendeskConnector(
             connection: connection.name, baseURL: root, authentication: authentication,
-            client: rateLimits.client(client, for: connection.name))
+            client: client(for: connection))
     }
 
     /// The Jira connector of `connection`.
@@ -65,7 +79,7 @@ public struct Connections: Sendable {
         let (authentication, root) = try authentication(for: connection)
         return JiraConnector(
             connection: connection.name, baseURL: root, projectKey: connection.project ?? "",
-            authentication: authentication, client: rateLimits.client(client, for: connection.name))
+            authentication: authentication, client: client(for: connection))
     }
 
     /// The id of the custom field `reference` names, asked of its connection's API.
@@ -80,6 +94,23 @@ public struct Connections: Sendable {
             return try await zendesk(connection).customField(titled: reference.name)
         case .jira:
             return try await jira(connection).fieldID(named: reference.name)
+        }
+    }
+}
+
+/// Each connection's rate budget, made when the connection is first used.
+final class ConnectionBudgets: Sendable {
+    private let budgets = Mutex<[String: RateBudget]>([:])
+
+    /// The budget of the connection named `name`.
+    func budget(of name: String) -> RateBudget {
+        budgets.withLock { budgets in
+            if let budget = budgets[name] {
+                return budget
+            }
+            let budget = RateBudget()
+            budgets[name] = budget
+            return budget
         }
     }
 }

@@ -28,29 +28,45 @@ extension SyncEngine {
     func guardedUpdate(_ write: PlannedWrite, in zendesk: ZendeskConnector) async throws
         -> [NewEvent]
     {
-        let id = write.record.remoteID
-        let known = try SyncQueries(store).record(write.record) ?? RecordState()
-        let stamp = known.fields.values.compactMap(\.upstreamAt).max()
+        let stamp = try updateStamp(of: write)
         do {
-            return try await zendesk.update(id, write.intent.fields, unchangedSince: stamp)
-        } catch let refused as ConcurrentChange {
-            guard var fresh = try await zendesk.ticket(id) else {
-                // Deleted meanwhile: the deletion reaches the log by the next poll.
-                throw refused
-            }
-            if case .object(var body) = fresh.body {
-                body["source"] = "guardedUpdate"
-                fresh.body = .object(body)
-            }
-            let now = fresh.body["fields"]?.objectValue ?? ValueObject()
-            let changed = known.fields.contains { name, field in
-                !EchoRule.matches(now[name], field.value)
-            }
-            guard !changed else {
-                throw ConcurrentEdit(observation: fresh)
-            }
             return try await zendesk.update(
-                id, write.intent.fields, unchangedSince: fresh.upstreamAt)
+                write.record.remoteID, write.intent.fields, unchangedSince: stamp)
+        } catch let refused as ConcurrentChange {
+            return try await updateAfterCollision(write, refused, in: zendesk)
         }
+    }
+
+    /// The time a safe update of `write`'s record is stamped with: the latest upstream time
+    /// the ledger holds for any of its fields.
+    func updateStamp(of write: PlannedWrite) throws -> Timestamp? {
+        let known = try SyncQueries(store).record(write.record) ?? RecordState()
+        return known.fields.values.compactMap(\.upstreamAt).max()
+    }
+
+    /// Settles a safe update of `write` that Zendesk refused: reads the ticket again, and
+    /// either records the tracked change that made it refuse (``ConcurrentEdit``) or makes the
+    /// write once more, stamped with the fresh time.
+    func updateAfterCollision(
+        _ write: PlannedWrite, _ refused: ConcurrentChange, in zendesk: ZendeskConnector
+    ) async throws -> [NewEvent] {
+        let id = write.record.remoteID
+        guard var fresh = try await zendesk.ticket(id) else {
+            // Deleted meanwhile: the deletion reaches the log by the next poll.
+            throw refused
+        }
+        if case .object(var body) = fresh.body {
+            body["source"] = "guardedUpdate"
+            fresh.body = .object(body)
+        }
+        let known = try SyncQueries(store).record(write.record) ?? RecordState()
+        let now = fresh.body["fields"]?.objectValue ?? ValueObject()
+        let changed = known.fields.contains { name, field in
+            !EchoRule.matches(now[name], field.value)
+        }
+        guard !changed else {
+            throw ConcurrentEdit(observation: fresh)
+        }
+        return try await zendesk.update(id, write.intent.fields, unchangedSince: fresh.upstreamAt)
     }
 }

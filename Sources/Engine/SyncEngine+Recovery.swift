@@ -90,6 +90,7 @@ extension SyncEngine {
             }
             let jira = try connections.jira(connection)
             if let key = try await jira.findIssue(whereField: field, equals: value) {
+                try await finishMove(of: key, pending, jira)
                 var event = try await jira.issue(key)
                 event.body = Self.source(event.body, "recovery")
                 found = (event.record!, [event])
@@ -107,6 +108,24 @@ extension SyncEngine {
                 pending.record),
             LinkChange(pair: pending.pair, counterpart: created).event(pending.record),
         ] + answered
+    }
+
+    /// Moves a found issue on to the status its create asked for: the process may have
+    /// stopped between making the issue and moving it. An issue that cannot be moved is left
+    /// where it is; it is linked all the same, and its observation then counts as Jira's.
+    private func finishMove(of key: String, _ pending: PendingIntent, _ jira: JiraConnector)
+        async throws
+    {
+        guard case .string(let status)? = pending.fields["status"] else {
+            return
+        }
+        do {
+            try await jira.move(
+                key, type: pending.fields["issuetype"]?.stringValue ?? "Task", from: nil,
+                to: status, workflow: workflow)
+        } catch is ConnectorError {
+            return
+        }
     }
 
     private func settleUpdate(_ pending: PendingIntent) async throws -> [NewEvent] {

@@ -23,6 +23,12 @@ public struct SyncEngine: Sendable {
     public let backfillFrom: Timestamp
     /// One guard per connection, which pauses it when its authorisation is gone.
     public let guards: ConnectionGuards
+    /// How a round's writes are grouped into batches and calls made at once.
+    public var batching = Batching()
+    /// What the Jira connectors have learnt of workflows, kept for the engine's life.
+    public let workflow = JiraWorkflow()
+    /// Held while a batch's task brings the projections up to date, so that the others skip.
+    let catchingUp = Gate()
 
     /// Creates an engine over an open log and projection store.
     public init(
@@ -47,6 +53,10 @@ public struct SyncEngine: Sendable {
         public var updated = 0
         /// Writes that failed; each is recorded as `writeFailed` and planned again later.
         public var failed = 0
+        /// Creates whose call got no answer, or whose record was made but not yet brought to
+        /// what was asked: their intents stay without an outcome, for the next pass's recovery
+        /// to settle.
+        public var leftInDoubt = 0
         /// Rounds of planning and writing until the plan was empty or the limit was reached.
         public var rounds = 0
         /// How the writes left in doubt by an earlier pass were settled.
@@ -63,7 +73,7 @@ public struct SyncEngine: Sendable {
         public var adopted = 0
 
         /// All writes attempted.
-        public var writes: Int { created + updated + failed }
+        public var writes: Int { created + updated + failed + leftInDoubt }
     }
 
     /// Links every record whose counterpart already exists, found by the source reference it
@@ -82,6 +92,9 @@ public struct SyncEngine: Sendable {
 
     /// One full pass: settle the writes left in doubt, poll every connection, then write
     /// until nothing is planned (at most `rounds` rounds).
+    ///
+    /// A round of fewer than ``Batching/minimumWrites`` writes makes them one at a time with
+    /// ``perform(_:)``; a larger one goes in batches (``Batching``).
     public func runOnce(rounds: Int = 5) async throws -> PassReport {
         var report = PassReport()
         report.recovery = try await recover()
@@ -96,6 +109,16 @@ public struct SyncEngine: Sendable {
                 break
             }
             report.rounds += 1
+            guard plan.count < batching.minimumWrites else {
+                performed.formUnion(plan.map(\.intent.idempotencyKey))
+                let tally = try await performBatched(plan)
+                report.created += tally.created
+                report.updated += tally.updated
+                report.failed += tally.failed
+                report.leftInDoubt += tally.leftInDoubt
+                report.deferred += tally.deferred
+                continue
+            }
             for write in plan {
                 performed.insert(write.intent.idempotencyKey)
                 if guards.isPaused(write.targetConnection) {

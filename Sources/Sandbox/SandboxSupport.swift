@@ -100,6 +100,23 @@ final class RateLimiter: Sendable {
     }
 }
 
+extension RateLimiter.Decision {
+    /// The time until the window resets at `now`, as `Retry-After` and `ratelimit-reset` give
+    /// it: whole seconds, as the providers count, when a window lasts a minute or more; to the
+    /// millisecond when `window` shortens it, so that a wait shrinks with the window instead
+    /// of lasting a whole one (a second of a one-second window).
+    func secondsToReset(at now: Timestamp, window: Int64) -> String {
+        guard window < 60 else {
+            return String(resetIn)
+        }
+        let end = (now.unixSeconds + resetIn) * 1_000_000
+        let milliseconds = (max(end - now.microseconds, 0) + 999) / 1_000
+        let fraction = String(milliseconds % 1_000)
+        return "\(milliseconds / 1_000)." + String(repeating: "0", count: 3 - fraction.count)
+            + fraction
+    }
+}
+
 extension HTTPResponse {
     /// `value` printed as a JSON document.
     static func json(_ value: Value, status: Int = 200) -> HTTPResponse {

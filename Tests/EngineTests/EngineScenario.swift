@@ -20,13 +20,15 @@ final class EngineScenario {
     let connections: Connections
     let ledger: String
 
-    init(tickets: Int = 6, onDelete: String = "tag") async throws {
+    /// `exportDelay` is how old a Zendesk change must be before the export shows it.
+    init(tickets: Int = 6, onDelete: String = "tag", exportDelay: Int64 = 60) async throws {
         directory =
             FileManager.default.temporaryDirectory.path + "/engine-tests-" + UUID().uuidString
         var zendesk = ZendeskEmulator.Configuration()
         zendesk.tickets = tickets
         zendesk.requestsPerMinute = 0
         zendesk.incrementalRequestsPerMinute = 0
+        zendesk.incrementalExportDelaySeconds = exportDelay
         var jira = JiraEmulator.Configuration()
         jira.issues = 0
         jira.requestsPerMinute = 0

@@ -60,6 +60,29 @@ extension JiraEmulatorTests {
         #expect(fields.keys.contains("customfield_10100"))
     }
 
+    @Test func aSearchShowsEachIssueAsItIsNowNotAsItWasLastShown() async throws {
+        let sandbox = try JiraSandbox()
+        let search: Value = ["jql": "key = SUP-4", "fields": ["summary", "status"]]
+        let before = try await sandbox.send("POST", "/rest/api/3/search/jql", body: search)
+        let first = try #require(before.body["issues"]?.arrayValue?.first)
+
+        sandbox.clock.advance(seconds: 1)
+        _ = try await sandbox.send(
+            "PUT", "/rest/api/3/issue/SUP-4", json: #"{"fields":{"summary":"Edited since"}}"#)
+        let edited = try await sandbox.send("POST", "/rest/api/3/search/jql", body: search)
+        let second = try #require(edited.body["issues"]?.arrayValue?.first)
+        #expect(second["fields"]?["summary"] == "Edited since")
+        #expect(second["fields"]?["status"] == first["fields"]?["status"])
+
+        // A transition in the same second as the edit shows too.
+        let moved = try await sandbox.send(
+            "POST", "/rest/api/3/issue/SUP-4/transitions", json: #"{"transition":{"id":"21"}}"#)
+        try #require(moved.status == 204)
+        let after = try await sandbox.send("POST", "/rest/api/3/search/jql", body: search)
+        let third = try #require(after.body["issues"]?.arrayValue?.first)
+        #expect(third["fields"]?["status"]?["name"] != first["fields"]?["status"]?["name"])
+    }
+
     @Test func searchSelectsByUpdatedTimeAndOrdersByIt() async throws {
         let sandbox = try JiraSandbox()
         sandbox.clock.advance(seconds: 40)

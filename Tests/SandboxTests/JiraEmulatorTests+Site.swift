@@ -66,6 +66,33 @@ extension JiraEmulatorTests {
         #expect(later.headers["x-ratelimit-remaining"] == "2")
     }
 
+    @Test func shortenedWindowsScaleEveryLimitAndEveryWait() async throws {
+        // A quarter of a second into a two-second window.
+        let clock = ManualSandboxClock(
+            at: Timestamp(microsecondsSinceEpoch: JiraSandbox.start.microseconds + 250_000))
+        let sandbox = try JiraSandbox {
+            $0.clock = clock
+            $0.rateLimitWindowSeconds = 2
+            $0.requestsPerMinute = 3
+            $0.perIssueWritesPerMinute = 1
+        }
+        let edit = #"{"fields":{"summary":"Edited"}}"#
+        #expect(try await sandbox.send("PUT", "/rest/api/3/issue/SUP-1", json: edit).status == 204)
+        let perIssue = try await sandbox.send("PUT", "/rest/api/3/issue/SUP-1", json: edit)
+        #expect(perIssue.status == 429)
+        #expect(perIssue.headers["ratelimit-reason"] == "jira-per-issue-on-write")
+        #expect(perIssue.headers["retry-after"] == "1.750")
+
+        #expect(try await sandbox.send("GET", "/rest/api/3/issue/SUP-2").status == 200)
+        let burst = try await sandbox.send("GET", "/rest/api/3/issue/SUP-2")
+        #expect(burst.status == 429)
+        #expect(burst.headers["ratelimit-reason"] == "jira-burst-based")
+        #expect(burst.headers["retry-after"] == "1.750")
+
+        clock.advance(seconds: 2)
+        #expect(try await sandbox.send("PUT", "/rest/api/3/issue/SUP-1", json: edit).status == 204)
+    }
+
     @Test func thePerIssueWriteLimitAnswers429ForThatIssueOnly() async throws {
         let sandbox = try JiraSandbox {
             $0.requestsPerMinute = 0

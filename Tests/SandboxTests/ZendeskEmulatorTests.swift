@@ -227,6 +227,31 @@ struct ZendeskEmulatorTests {
         #expect(changed.last?["status"] == "deleted")
     }
 
+    @Test func aShorterExportDelayShowsChangesSooner() async throws {
+        let sandbox = try ZendeskSandbox { $0.incrementalExportDelaySeconds = 5 }
+        let now = ZendeskSandbox.start.microseconds / 1_000_000
+        let tooRecent = try await sandbox.send(
+            "GET", "/api/v2/incremental/tickets/cursor.json?start_time=\(now - 3)")
+        #expect(tooRecent.status == 400)
+        #expect(
+            tooRecent.body["description"]?.stringValue?.contains("older than 5 seconds") == true)
+        let first = try await sandbox.send(
+            "GET", "/api/v2/incremental/tickets/cursor.json?start_time=\(now - 6)")
+        #expect(first.status == 200)
+        let cursor = try #require(first.body["after_cursor"]?.stringValue)
+
+        _ = try await sandbox.send(
+            "PUT", "/api/v2/tickets/7.json", json: #"{"ticket":{"status":"solved"}}"#)
+        sandbox.clock.advance(seconds: 5)
+        let early = try await sandbox.send(
+            "GET", "/api/v2/incremental/tickets/cursor.json?cursor=\(cursor)")
+        #expect(early.body["tickets"] == [])
+        sandbox.clock.advance(seconds: 1)
+        let later = try await sandbox.send(
+            "GET", "/api/v2/incremental/tickets/cursor.json?cursor=\(cursor)")
+        #expect(later.body["tickets"]?.arrayValue?.compactMap { $0["id"]?.integerValue } == [7])
+    }
+
     @Test func rateLimitsAnswer429WithRetryAfterAndReset() async throws {
         let sandbox = try ZendeskSandbox { $0.requestsPerMinute = 3 }
         for remaining in [2, 1, 0] {
@@ -244,6 +269,22 @@ struct ZendeskEmulatorTests {
 
         sandbox.clock.advance(seconds: Int64(retryAfter))
         #expect(try await sandbox.send("GET", "/api/v2/tickets/1.json").status == 200)
+    }
+
+    @Test func aShortenedWindowGivesItsWaitsToTheMillisecond() async throws {
+        let sandbox = try ZendeskSandbox {
+            $0.clock = ManualSandboxClock(
+                at: Timestamp(
+                    microsecondsSinceEpoch: ZendeskSandbox.start.microseconds + 600_000))
+            $0.rateLimitWindowSeconds = 1
+            $0.requestsPerMinute = 1
+        }
+        let allowed = try await sandbox.send("GET", "/api/v2/tickets/1.json")
+        #expect(allowed.status == 200)
+        #expect(allowed.headers["ratelimit-reset"] == "0.400")
+        let limited = try await sandbox.send("GET", "/api/v2/tickets/1.json")
+        #expect(limited.status == 429)
+        #expect(limited.headers["retry-after"] == "0.400")
     }
 
     @Test func theIncrementalExportHasItsOwnLowerLimit() async throws {

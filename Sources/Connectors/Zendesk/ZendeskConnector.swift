@@ -190,13 +190,7 @@ public struct ZendeskConnector: Sendable {
         _ id: String, _ fields: ValueObject, unchangedSince stamp: Timestamp? = nil
     ) async throws -> [NewEvent] {
         var body = Self.ticketBody(fields, creating: false)
-        if let stamp {
-            // Zendesk refuses the update when the ticket changed after `stamp`.
-            body["safe_update"] = true
-            body["updated_stamp"] = .string(
-                Timestamp(microsecondsSinceEpoch: stamp.microseconds / 1_000_000 * 1_000_000)
-                    .description)
-        }
+        Self.stamp(&body, unchangedSince: stamp)
         let response: Value
         do {
             response = try await send(
@@ -208,6 +202,107 @@ public struct ZendeskConnector: Sendable {
             throw ConcurrentChange(record: id, detail: error.detail)
         }
         return try observation(of: response["ticket"] ?? .null, source: "writeResponse")
+    }
+
+    /// One ticket's part of an `update_many` job.
+    public struct TicketUpdate: Sendable {
+        /// The ticket's id.
+        public var id: String
+        /// The fields to set, and only those.
+        public var fields: ValueObject
+        /// When set, a safe update: Zendesk refuses this ticket if it changed after this time.
+        public var unchangedSince: Timestamp?
+
+        /// Sets `fields` of ticket `id`, safely when `unchangedSince` is given.
+        public init(_ id: String, _ fields: ValueObject, unchangedSince: Timestamp? = nil) {
+            self.id = id
+            self.fields = fields
+            self.unchangedSince = unchangedSince
+        }
+    }
+
+    /// How one ticket of an `update_many` job ended.
+    public enum TicketUpdateOutcome: Sendable {
+        /// The ticket was updated.
+        case updated
+        /// Zendesk refused the ticket's update, for this reason.
+        case refused(ConnectorError)
+        /// A safe update collided: the ticket changed after its stamp.
+        case collided(ConcurrentChange)
+    }
+
+    /// Updates up to 100 tickets in one `update_many` job, each with only its own fields (and
+    /// its own safe-update stamp, if any), and waits for the job; returns how each ticket's
+    /// update ended, in order.
+    ///
+    /// Zendesk runs the job after answering: its status is read until it has finished, after
+    /// a pause of `pause` that doubles each time, at most `reads` times. A job's results carry
+    /// no tickets, so the next poll is what shows each ticket's fields. Throws
+    /// ``ConnectorError`` when the request is refused or the job does not finish in time.
+    public func updateMany(
+        _ updates: [TicketUpdate], pause: Duration = .milliseconds(250), reads: Int = 8
+    ) async throws -> [TicketUpdateOutcome] {
+        precondition(updates.count <= 100, "Zendesk updates at most 100 tickets per job")
+        let tickets = updates.map { update -> Value in
+            var body = Self.ticketBody(update.fields, creating: false)
+            body["id"] = Int64(update.id).map(Value.integer) ?? .string(update.id)
+            Self.stamp(&body, unchangedSince: update.unchangedSince)
+            return .object(body)
+        }
+        let path = "/api/v2/tickets/update_many.json"
+        var job =
+            try await send("PUT", path, body: ["tickets": .array(tickets)])["job_status"] ?? .null
+        var wait = pause
+        var read = 0
+        while !["completed", "failed", "killed"].contains(job["status"]?.stringValue ?? "") {
+            guard read < reads, let id = job["id"]?.stringValue else {
+                throw ConnectorError(
+                    request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                    detail: "the job did not finish after \(read) reads of its status: "
+                        + "\(job.json.prefix(200))")
+            }
+            try await client.sleeper.sleep(for: wait)
+            wait *= 2
+            read += 1
+            job = try await send("GET", "/api/v2/job_statuses/\(id).json")["job_status"] ?? .null
+        }
+
+        let results = job["results"]?.arrayValue ?? []
+        let name = "job \(job["id"]?.stringValue ?? "?") (\(job["status"]?.stringValue ?? "?"))"
+        return updates.enumerated().map { index, update in
+            let result =
+                results.first { $0["index"]?.integerValue == Int64(index) }
+                ?? results.first { $0["index"] == nil && $0["id"] == tickets[index]["id"] }
+            guard let result else {
+                return .refused(
+                    ConnectorError(
+                        request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                        detail: "\(name) says nothing of ticket \(update.id)"))
+            }
+            guard result["error"] != nil || result["success"] == false else {
+                return .updated
+            }
+            let reason = result["details"]?.stringValue ?? result["error"]?.json ?? "refused"
+            if update.unchangedSince != nil, result["error"] == "UpdateConflict" {
+                return .collided(ConcurrentChange(record: update.id, detail: reason))
+            }
+            return .refused(
+                ConnectorError(
+                    request: "PUT \(baseURL)\(path)", attempts: 1, lastStatus: 200,
+                    detail: "ticket \(update.id): " + reason))
+        }
+    }
+
+    /// Makes `body` a safe update when `stamp` is given: Zendesk then refuses it if the ticket
+    /// changed after `stamp`, which it compares to the second.
+    private static func stamp(_ body: inout ValueObject, unchangedSince stamp: Timestamp?) {
+        guard let stamp else {
+            return
+        }
+        body["safe_update"] = true
+        body["updated_stamp"] = .string(
+            Timestamp(microsecondsSinceEpoch: stamp.microseconds / 1_000_000 * 1_000_000)
+                .description)
     }
 
     /// The comments of ticket `id`, oldest first, each as its author, body, visibility and

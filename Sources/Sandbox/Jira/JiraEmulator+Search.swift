@@ -43,26 +43,27 @@ extension JiraEmulator {
             offset = decoded
         }
         let issues = state.withLock { $0.liveIssues() }
-        let matched: [JiraIssue]
+        let matched: [Int]
         do {
-            matched = try query.run(on: issues, site: site, now: configuration.clock.now())
+            matched = try query.positions(in: issues, site: site, now: configuration.clock.now())
         } catch {
             return JiraErrorCollection(message: error.message).response
         }
 
-        let page = matched.dropFirst(offset).prefix(search.maxResults)
+        let page = matched.dropFirst(offset).prefix(search.maxResults).map { issues[$0] }
         let selection = JiraFieldSelection(search.fields, fallback: .idAlone)
         var expand = Self.expansions(search.expand)
         let wantsNames = expand.remove("names") != nil
         let base = baseURL(request)
-        let rendered = page.map { issue -> Value in
+        let texts = page.map { issue -> String in
             if selection.idOnly && expand.isEmpty {
-                return ["id": .string(String(issue.id))]
+                return Value.object(["id": .string(String(issue.id))]).json
             }
-            return issue.json(site: site, baseURL: base, selection: selection, expand: expand)
+            return rendered(
+                issue, baseURL: base, selection: selection, expand: expand, drifted: false)
         }
         let isLast = offset + page.count >= matched.count
-        var result: ValueObject = ["issues": .array(rendered), "isLast": .bool(isLast)]
+        var result: ValueObject = ["isLast": .bool(isLast)]
         if !isLast {
             result["nextPageToken"] = .string(
                 JiraPageToken.make(offset: offset + page.count, jql: search.jql))
@@ -70,7 +71,32 @@ extension JiraEmulator {
         if wantsNames {
             result["names"] = JiraIssue.names(selection)
         }
-        return .json(.object(result))
+        // The page is assembled from each issue's JSON, rendered once per change.
+        let rest = String(Value.object(result).json.dropFirst())
+        return .json(#"{"issues":[\#(texts.joined(separator: ","))],\#(rest)"#)
+    }
+
+    /// The JSON text of `issue` with `selection` and `expand` (and, when `drifted`, as a
+    /// changed schema shows it), from the cache while the issue has not changed since.
+    func rendered(
+        _ issue: JiraIssue, baseURL: String, selection: JiraFieldSelection, expand: Set<String>,
+        drifted: Bool
+    ) -> String {
+        let key = JiraRenderKey(
+            id: issue.id, updated: issue.updated.microseconds, histories: issue.histories.count,
+            baseURL: baseURL, fields: selection.fieldIDs, expand: expand, drifted: drifted)
+        if let text = renderings.withLock({ $0[key] }) {
+            return text
+        }
+        let value = issue.json(site: site, baseURL: baseURL, selection: selection, expand: expand)
+        let text = (drifted ? Self.drifted(value) : value).json
+        renderings.withLock { cache in
+            if cache.count > 100_000 {
+                cache.removeAll()
+            }
+            cache[key] = text
+        }
+        return text
     }
 
     private static func searchRequest(_ request: HTTPRequest) -> Result<
@@ -110,6 +136,18 @@ extension JiraEmulator {
         }
         return .success(search)
     }
+}
+
+/// What an issue's rendering depends on: any change to the issue moves its `updated` time or
+/// adds to its history.
+struct JiraRenderKey: Hashable {
+    var id: Int64
+    var updated: Int64
+    var histories: Int
+    var baseURL: String
+    var fields: [String]
+    var expand: Set<String>
+    var drifted: Bool
 }
 
 /// The opaque `nextPageToken` of a search: where the next page starts, tied to its query.

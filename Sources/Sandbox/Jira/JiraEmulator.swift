@@ -51,8 +51,8 @@ public final class JiraEmulator: Sendable {
         /// The length of a rate-limit window in seconds: a minute unless set shorter to
         /// measure pacing in less time. The limits are per window.
         public var rateLimitWindowSeconds: Int64 = 60
-        /// Writes per minute to any one issue before the per-issue limit answers 429; 0 turns
-        /// it off. Defaults to 20.
+        /// Writes per minute (per window, when ``rateLimitWindowSeconds`` shortens it) to any one
+        /// issue before the per-issue limit answers 429; 0 turns it off. Defaults to 20.
         public var perIssueWritesPerMinute = 20
         /// The seed of the generated data. Defaults to 1.
         public var seed: UInt64 = 1
@@ -75,6 +75,8 @@ public final class JiraEmulator: Sendable {
     let hooks = Mutex(JiraWebhookRegistry())
     let dispatcher: WebhookDispatcher
     let faults: FaultInjector
+    /// Issues' JSON as last rendered, keyed by what changes it.
+    let renderings = Mutex<[JiraRenderKey: String]>([:])
 
     /// Creates the emulator with its seeded issues.
     public init(configuration: Configuration = Configuration()) {
@@ -235,7 +237,9 @@ public final class JiraEmulator: Sendable {
             response = handler(request)
         } else {
             response = JiraErrorCollection(status: 429, message: "Rate limit exceeded.").response
-            response.headers.set("Retry-After", String(budget.resetIn))
+            response.headers.set(
+                "Retry-After",
+                budget.secondsToReset(at: now, window: configuration.rateLimitWindowSeconds))
             response.headers.set("RateLimit-Reason", "jira-burst-based")
         }
         if limiter.limit > 0 && response.headers["RateLimit-Reason"] != "jira-per-issue-on-write" {
@@ -284,7 +288,10 @@ public final class JiraEmulator: Sendable {
             return nil
         }
         let now = configuration.clock.now()
-        let decision = state.withLock { $0.spendWrite(on: id, limit: limit, at: now) }
+        let decision = state.withLock {
+            $0.spendWrite(
+                on: id, limit: limit, at: now, length: configuration.rateLimitWindowSeconds)
+        }
         guard !decision.allowed else {
             return nil
         }
@@ -292,7 +299,9 @@ public final class JiraEmulator: Sendable {
             status: 429, message: "Too many writes to this issue; retry later."
         ).response
         Self.setLimitHeaders(&response, limit: limit, decision: decision, now: now)
-        response.headers.set("Retry-After", String(decision.resetIn))
+        response.headers.set(
+            "Retry-After",
+            decision.secondsToReset(at: now, window: configuration.rateLimitWindowSeconds))
         response.headers.set("RateLimit-Reason", "jira-per-issue-on-write")
         return response
     }
@@ -486,14 +495,14 @@ public final class JiraEmulator: Sendable {
         ]
     }
 
-    /// The issue with the fields and expansions the request's query asks for (all fields by
-    /// default).
-    private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> Value {
-        let rendered = issue.json(
-            site: site, baseURL: baseURL(request),
+    /// The JSON text of the issue with the fields and expansions the request's query asks for
+    /// (all fields by default).
+    private func render(_ issue: JiraIssue, _ request: HTTPRequest) -> String {
+        rendered(
+            issue, baseURL: baseURL(request),
             selection: JiraFieldSelection(Self.queryValues(request, "fields"), fallback: .all),
-            expand: Self.expansions(Self.queryValues(request, "expand")))
-        return faults.settings.schemaDrift ? Self.drifted(rendered) : rendered
+            expand: Self.expansions(Self.queryValues(request, "expand")),
+            drifted: faults.settings.schemaDrift)
     }
 
     /// `issue` as a changed schema would show it: the `Highest` priority renamed `Blocker`,

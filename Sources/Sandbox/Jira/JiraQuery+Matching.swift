@@ -10,12 +10,29 @@ extension JiraQuery {
     func run(on issues: [JiraIssue], site: JiraSite, now: Timestamp) throws(JiraQuery.Problem)
         -> [JiraIssue]
     {
+        try positions(in: issues, site: site, now: now).map { issues[$0] }
+    }
+
+    /// The positions in `issues` of those the query selects, in its order: a page can then
+    /// copy only its own issues.
+    func positions(in issues: [JiraIssue], site: JiraSite, now: Timestamp)
+        throws(JiraQuery.Problem) -> [Int]
+    {
         var predicates: [(JiraIssue) -> Bool] = []
         for clause in clauses {
             predicates.append(try clause.predicate(issues: issues, site: site, now: now))
         }
-        let selected = issues.filter { issue in predicates.allSatisfy { $0(issue) } }
-        return selected.sorted { left, right in
+        // Sorted by small keys and positions rather than whole issues: a search runs for every
+        // page, over every issue.
+        var keys: [(position: Int, updated: Int64, created: Int64, number: Int64)] = []
+        for position in issues.indices where predicates.allSatisfy({ $0(issues[position]) }) {
+            keys.append(
+                (
+                    position, issues[position].updated.microseconds,
+                    issues[position].created.microseconds, issues[position].number
+                ))
+        }
+        keys.sort { left, right in
             for order in ordering {
                 let (a, b) = order.ascending ? (left, right) : (right, left)
                 switch order.key {
@@ -31,6 +48,7 @@ extension JiraQuery {
             }
             return left.number < right.number
         }
+        return keys.map(\.position)
     }
 }
 

@@ -4,7 +4,13 @@ import Ledger
 /// per-issue write budgets.
 struct JiraState: Sendable {
     /// Live issues by id; a deleted issue is removed.
-    var issues: [Int64: JiraIssue] = [:]
+    var issues: [Int64: JiraIssue] = [:] {
+        didSet { ordered = nil }
+    }
+    /// ``issues`` in id order, kept until they change: every page of a search reads them all.
+    private var ordered: [JiraIssue]?
+    /// Each issue's id by its number, for lookups by key; a number never changes.
+    private var idsByNumber: [Int64: Int64] = [:]
     var nextIssueID: Int64
     var nextIssueNumber: Int64
     var nextHistoryID: Int64
@@ -18,6 +24,7 @@ struct JiraState: Sendable {
     init(issues: [JiraIssue]) {
         for issue in issues {
             self.issues[issue.id] = issue
+            idsByNumber[issue.number] = issue.id
         }
         nextIssueID = (issues.map(\.id).max() ?? 9_999) + 1
         nextIssueNumber = (issues.map(\.number).max() ?? 0) + 1
@@ -25,8 +32,13 @@ struct JiraState: Sendable {
     }
 
     /// Live issues in id order.
-    func liveIssues() -> [JiraIssue] {
-        issues.values.sorted { $0.id < $1.id }
+    mutating func liveIssues() -> [JiraIssue] {
+        if let ordered {
+            return ordered
+        }
+        let sorted = issues.keys.sorted().map { issues[$0]! }
+        ordered = sorted
+        return sorted
     }
 
     /// The issue that `reference` names: a numeric id, or a key such as `SUP-7` in any case.
@@ -37,7 +49,7 @@ struct JiraState: Sendable {
         guard let number = Self.number(inKey: reference, projectKey: projectKey) else {
             return nil
         }
-        return issues.values.first { $0.number == number }
+        return idsByNumber[number].flatMap { issues[$0] }
     }
 
     /// The number in `key` when it is a key of the project: 7 for `SUP-7` or `sup-7`.
@@ -92,6 +104,7 @@ struct JiraState: Sendable {
         nextIssueID += 1
         nextIssueNumber += 1
         issues[issue.id] = issue
+        idsByNumber[issue.number] = issue.id
         return .success(issue)
     }
 
@@ -142,7 +155,11 @@ struct JiraState: Sendable {
     /// Removes an issue; `false` when there was none.
     mutating func delete(_ id: Int64) -> Bool {
         writeWindows[id] = nil
-        return issues.removeValue(forKey: id) != nil
+        guard let removed = issues.removeValue(forKey: id) else {
+            return false
+        }
+        idsByNumber[removed.number] = nil
+        return true
     }
 
     /// Stores `changed`, adding a history entry and moving `updated` when a field differs.
@@ -162,17 +179,19 @@ struct JiraState: Sendable {
 
     // MARK: - Per-issue write limit
 
-    /// Spends one write on issue `id` from a budget of `limit` per one-minute window.
-    mutating func spendWrite(on id: Int64, limit: Int, at time: Timestamp)
+    /// Spends one write on issue `id` from a budget of `limit` per window of `length` seconds
+    /// (a minute, unless shortened with the other limits).
+    mutating func spendWrite(on id: Int64, limit: Int, at time: Timestamp, length: Int64 = 60)
         -> RateLimiter.Decision
     {
         let second = time.unixSeconds
-        let minute = second - second % 60
-        var window = writeWindows[id] ?? WriteWindow(start: minute, used: 0)
-        if window.start != minute {
-            window = WriteWindow(start: minute, used: 0)
+        let length = max(length, 1)
+        let start = second - ((second % length) + length) % length
+        var window = writeWindows[id] ?? WriteWindow(start: start, used: 0)
+        if window.start != start {
+            window = WriteWindow(start: start, used: 0)
         }
-        let resetIn = minute + 60 - second
+        let resetIn = start + length - second
         guard window.used < limit else {
             return RateLimiter.Decision(allowed: false, remaining: 0, resetIn: resetIn)
         }

@@ -22,6 +22,10 @@ public final class ZendeskEmulator: Sendable {
         /// Requests per minute to the incremental export; 0 turns the limit off. Defaults to
         /// 10.
         public var incrementalRequestsPerMinute = 10
+        /// How many seconds old a change must be before the incremental export shows it, and
+        /// how far in the past its `start_time` must lie: a minute, as Zendesk has it, unless
+        /// shortened along with ``rateLimitWindowSeconds`` to run a sync in less time.
+        public var incrementalExportDelaySeconds: Int64 = 60
         /// The seed of the generated data. Defaults to 1.
         public var seed: UInt64 = 1
         /// Tickets generated at start. Defaults to 50.
@@ -200,7 +204,9 @@ public final class ZendeskEmulator: Sendable {
                     "error": "APIRateLimitExceeded",
                     "description": "Number of allowed API requests per minute exceeded",
                 ], status: 429)
-            response.headers.set("Retry-After", String(budget.resetIn))
+            response.headers.set(
+                "Retry-After",
+                budget.secondsToReset(at: now, window: (limiter ?? self.limiter).windowSeconds))
         }
         let limit = (limiter ?? self.limiter).limit
         if limit > 0 && budget.remaining != Int.max {
@@ -208,7 +214,9 @@ public final class ZendeskEmulator: Sendable {
             response.headers.set("X-Rate-Limit-Remaining", String(budget.remaining))
             response.headers.set("ratelimit-limit", String(limit))
             response.headers.set("ratelimit-remaining", String(budget.remaining))
-            response.headers.set("ratelimit-reset", String(budget.resetIn))
+            response.headers.set(
+                "ratelimit-reset",
+                budget.secondsToReset(at: now, window: (limiter ?? self.limiter).windowSeconds))
         }
         return response
     }
@@ -557,7 +565,8 @@ public final class ZendeskEmulator: Sendable {
                 case .failure(let invalid):
                     results.append([
                         "index": .integer(Int64(index)), "success": false,
-                        "error": "RecordInvalid", "details": .string(invalid.description),
+                        "error": invalid.isConflict ? "UpdateConflict" : "RecordInvalid",
+                        "details": .string(invalid.description),
                     ])
                 }
             }
@@ -580,6 +589,7 @@ public final class ZendeskEmulator: Sendable {
 
     private func incrementalExport(_ request: HTTPRequest) -> HTTPResponse {
         let now = configuration.clock.now().unixSeconds
+        let delay = configuration.incrementalExportDelaySeconds
         let base = baseURL(request)
         let position: (time: Int64, id: Int64)
         if let cursor = request.query("cursor") {
@@ -595,19 +605,20 @@ public final class ZendeskEmulator: Sendable {
                     ["error": "InvalidValue", "description": "start_time or cursor is required"],
                     status: 400)
             }
-            guard start <= now - 60 else {
+            guard start <= now - delay else {
+                let age = delay == 60 ? "1 minute" : "\(delay) seconds"
                 return .json(
                     [
                         "error": "InvalidValue",
-                        "description":
-                            "Too recent start_time. Use a start_time older than 1 minute",
+                        "description": .string(
+                            "Too recent start_time. Use a start_time older than \(age)"),
                     ], status: 400)
             }
             position = (start, 0)
         }
         let perPage = min(Int(request.query("per_page") ?? "") ?? 1_000, 1_000)
-        // The last minute is left out: changes in it may still be reordered.
-        let horizon = now - 60
+        // Changes younger than the delay (a minute) are left out: they may still be reordered.
+        let horizon = now - delay
         let changed = state.withLock { state in
             state.tickets.values.filter { ticket in
                 ticket.generatedTimestamp < horizon
