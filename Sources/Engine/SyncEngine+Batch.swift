@@ -265,11 +265,12 @@ extension SyncEngine {
         {
             return Array(repeating: .failed(error.description), count: chunk.count)
         }
+        let answered = try await readBack(updated: zip(chunk, done), from: zendesk)
         var results: [ChunkResult] = []
         for (write, outcome) in zip(chunk, done) {
             switch outcome {
             case .updated:
-                results.append(.updated([]))
+                results.append(.updated(answered[write.record.remoteID].map { [$0] } ?? []))
             case .refused(let error):
                 results.append(.failed(error.description))
             case .collided(let collision):
@@ -280,6 +281,35 @@ extension SyncEngine {
             }
         }
         return results
+    }
+
+    /// The tickets a job updated, read back in one `show_many` request per 100 and keyed by
+    /// id: each one's observation is its update's answer, as a single update's would be. The
+    /// job's results hold no tickets, and without this the ledger would know neither the
+    /// values written nor the tickets' new times (the next safe update's stamp) until a poll
+    /// brought them. A read that fails leaves that to the poll.
+    private func readBack(
+        updated outcomes: Zip2Sequence<[PlannedWrite], [ZendeskConnector.TicketUpdateOutcome]>,
+        from zendesk: ZendeskConnector
+    ) async throws -> [String: NewEvent] {
+        var ids: [String] = []
+        for (write, outcome) in outcomes {
+            if case .updated = outcome {
+                ids.append(write.record.remoteID)
+            }
+        }
+        guard !ids.isEmpty else {
+            return [:]
+        }
+        var answered: [String: NewEvent] = [:]
+        do {
+            for event in try await zendesk.tickets(ids, source: "writeResponse") {
+                answered[event.record?.remoteID ?? ""] = event
+            }
+        } catch is ConnectorError {
+            return [:]
+        }
+        return answered
     }
 
     /// What `call` made of one write, made through `connection`'s guard: its result, or why it

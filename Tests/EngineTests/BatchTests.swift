@@ -257,6 +257,18 @@ struct BatchTests {
         #expect(report.updated == 8 && report.failed == 0)
         #expect(transport.count("PUT /api/v2/tickets/update_many.json") == 1)
         #expect(transport.count(matching: #/PUT /api/v2/tickets/\d+\.json/#) == 0)
+        #expect(
+            transport.count("GET /api/v2/tickets/show_many.json") == 1,
+            "the job's tickets are read back at once")
+        for (ticket, _) in links.prefix(4) {
+            let answer = try #require(
+                try events(scenario).last {
+                    $0.record?.remoteID == ticket && $0.kind == .observed
+                })
+            #expect(answer.body["source"] == "writeResponse")
+            #expect(
+                answer.body["fields"]?["subject"]?.stringValue == "Renamed in Jira \(ticket)")
+        }
         #expect(transport.count(matching: #/PUT /rest/api/3/issue/SUP-\d+/#) == 4)
         #expect(
             transport.count(matching: #/GET /rest/api/3/issue/SUP-\d+/#) == 0,

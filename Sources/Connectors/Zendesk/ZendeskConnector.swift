@@ -150,14 +150,15 @@ public struct ZendeskConnector: Sendable {
         return try observation(of: ticket, source: "poll").first
     }
 
-    /// The observations of the tickets with `ids` that exist, read 100 at a time.
-    public func tickets(_ ids: [String]) async throws -> [NewEvent] {
+    /// The observations of the tickets with `ids` that exist, read 100 at a time, each
+    /// marked as coming from `source`.
+    public func tickets(_ ids: [String], source: String = "poll") async throws -> [NewEvent] {
         var events: [NewEvent] = []
         for start in stride(from: 0, to: ids.count, by: 100) {
             let chunk = ids[start..<min(start + 100, ids.count)].joined(separator: ",")
             let answer = try await send("GET", "/api/v2/tickets/show_many.json?ids=\(chunk)")
             for ticket in answer["tickets"]?.arrayValue ?? [] {
-                events += try observation(of: ticket, source: "poll")
+                events += try observation(of: ticket, source: source)
             }
         }
         return events
