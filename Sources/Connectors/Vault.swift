@@ -200,22 +200,26 @@ public final class Vault: Sendable {
 
     /// Stores `credential` for `connection`, durably, before returning.
     public func store(_ credential: Credential, for connection: String) throws(VaultError) {
-        let plain = credentials.withLock { stored -> [UInt8] in
-            stored[connection] = credential
-            return Array(
-                Value.object(ValueObject(stored.map { ($0.key, $0.value.value) })).json.utf8)
-        }
-        try write(try Self.seal(plain, key: key))
+        try update { $0[connection] = credential }
     }
 
     /// Removes the credential of `connection`, durably.
     public func remove(_ connection: String) throws(VaultError) {
-        let plain = credentials.withLock { stored -> [UInt8] in
-            stored[connection] = nil
-            return Array(
-                Value.object(ValueObject(stored.map { ($0.key, $0.value.value) })).json.utf8)
+        try update { $0[connection] = nil }
+    }
+
+    /// Applies `change` to the credentials and writes them, all under the lock: two refreshes
+    /// at once (each connection's, say) never write the file together, nor leave on disk the
+    /// older of two versions. Readers see the change once it is durable.
+    private func update(_ change: (inout [String: Credential]) -> Void) throws(VaultError) {
+        try credentials.withLock { stored throws(VaultError) in
+            var next = stored
+            change(&next)
+            let plain = Array(
+                Value.object(ValueObject(next.map { ($0.key, $0.value.value) })).json.utf8)
+            try write(try Self.seal(plain, key: key))
+            stored = next
         }
-        try write(try Self.seal(plain, key: key))
     }
 
     // MARK: - Files

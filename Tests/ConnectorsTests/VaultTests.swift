@@ -48,6 +48,33 @@ struct VaultTests {
                 for: "zendesk") == nil)
     }
 
+    @Test func storesFromManyTasksAtOnceAllReachTheFile() async throws {
+        let directory = try directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let vaultPath = directory + "/vault.sealed"
+        let keyPath = directory + "/vault.key"
+        let vault = try Vault(path: vaultPath, keyPath: keyPath, environment: [:])
+        // Every connection refreshing at once, each twice, the second rotation last.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for index in 0..<16 {
+                group.addTask {
+                    for round in 0..<2 {
+                        try vault.store(
+                            .apiToken(account: "agent\(index)", token: "token-\(round)"),
+                            for: "connection-\(index)")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let reopened = try Vault(path: vaultPath, keyPath: keyPath, environment: [:])
+        for index in 0..<16 {
+            #expect(
+                reopened.credential(for: "connection-\(index)")
+                    == .apiToken(account: "agent\(index)", token: "token-1"))
+        }
+    }
+
     @Test func aWrongKeyOrAChangedFileIsRefusedWithoutASecretInTheMessage() throws {
         let directory = try directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
