@@ -36,6 +36,48 @@ extension JiraEmulatorTests {
         #expect(tampered.status == 400)
     }
 
+    @Test func laterPagesShowIssuesChangedAfterTheFirst() async throws {
+        let sandbox = try JiraSandbox()
+        let jql = "project = SUP AND labels = rechecked ORDER BY key"
+        func page(_ token: String?) async throws -> (keys: [String], next: String?) {
+            var body: ValueObject = ["jql": .string(jql), "maxResults": 1, "fields": ["labels"]]
+            body["nextPageToken"] = token.map(Value.string)
+            let answer = try await sandbox.send(
+                "POST", "/rest/api/3/search/jql", body: .object(body))
+            return (
+                answer.body["issues"]?.issueKeys ?? [], answer.body["nextPageToken"]?.stringValue
+            )
+        }
+        for key in ["SUP-20", "SUP-30"] {
+            let labelled = try await sandbox.send(
+                "PUT", "/rest/api/3/issue/\(key)", json: #"{"fields":{"labels":["rechecked"]}}"#)
+            #expect(labelled.status == 204)
+        }
+        let first = try await page(nil)
+        #expect(first.keys == ["SUP-20"])
+        // Labelled between pages: the second page is read from the issues as they are now.
+        _ = try await sandbox.send(
+            "PUT", "/rest/api/3/issue/SUP-25", json: #"{"fields":{"labels":["rechecked"]}}"#)
+        let second = try await page(first.next)
+        #expect(second.keys == ["SUP-25"])
+        let third = try await page(second.next)
+        #expect(third.keys == ["SUP-30"] && third.next == nil)
+    }
+
+    @Test func aPeriodInTheQueryIsCountedFromEachSearchsOwnTime() async throws {
+        let sandbox = try JiraSandbox()
+        let search: Value = ["jql": "project = SUP AND updated >= -1m", "maxResults": 100]
+        sandbox.clock.advance(seconds: 600)
+        _ = try await sandbox.send(
+            "PUT", "/rest/api/3/issue/SUP-4", json: #"{"fields":{"summary":"Recent"}}"#)
+        let recent = try await sandbox.send("POST", "/rest/api/3/search/jql", body: search)
+        #expect(recent.body["issues"]?.arrayValue?.count == 1)
+        // Nothing changes, but the minute passes: the same query now selects nothing.
+        sandbox.clock.advance(seconds: 120)
+        let later = try await sandbox.send("POST", "/rest/api/3/search/jql", body: search)
+        #expect(later.body["issues"]?.arrayValue?.isEmpty == true)
+    }
+
     @Test func searchByPostReturnsTheRequestedFields() async throws {
         let sandbox = try JiraSandbox()
         let page = try await sandbox.send(

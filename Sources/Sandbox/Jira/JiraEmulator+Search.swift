@@ -42,12 +42,28 @@ extension JiraEmulator {
             }
             offset = decoded
         }
-        let issues = state.withLock { $0.liveIssues() }
+        // A query relative to now (`updated >= -5m`) selects anew each time; any other gives
+        // the same positions until an issue changes, so later pages reuse them.
+        let reusable = !query.isRelativeToNow
+        let (issues, revision, known) = state.withLock { state in
+            (
+                state.liveIssues(), state.revision,
+                reusable ? state.positions(selectedBy: search.jql) : nil
+            )
+        }
         let matched: [Int]
-        do {
-            matched = try query.positions(in: issues, site: site, now: configuration.clock.now())
-        } catch {
-            return JiraErrorCollection(message: error.message).response
+        if let known {
+            matched = known
+        } else {
+            do {
+                matched = try query.positions(
+                    in: issues, site: site, now: configuration.clock.now())
+            } catch {
+                return JiraErrorCollection(message: error.message).response
+            }
+            if reusable {
+                state.withLock { $0.remember(matched, selectedBy: search.jql, at: revision) }
+            }
         }
 
         let page = matched.dropFirst(offset).prefix(search.maxResults).map { issues[$0] }

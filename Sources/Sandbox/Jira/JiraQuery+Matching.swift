@@ -52,6 +52,19 @@ extension JiraQuery {
     }
 }
 
+extension JiraQuery {
+    /// Whether what the query selects depends on when it runs: a date given as a period such
+    /// as `-5m`.
+    var isRelativeToNow: Bool {
+        clauses.contains { clause in
+            switch clause.field {
+            case .updated, .created: clause.operands.contains { JiraQuery.Clause.period($0) != nil }
+            default: false
+            }
+        }
+    }
+}
+
 extension JiraQuery.Clause {
     /// A test of one issue against this clause, once its operands are checked.
     fileprivate func predicate(issues: [JiraIssue], site: JiraSite, now: Timestamp)
@@ -79,14 +92,15 @@ extension JiraQuery.Clause {
                 numbers.append(try number(ofIssue: operand, issues: issues, site: site))
             }
             let comparison = self.comparison
+            let members = Set(numbers)
             return { issue in
                 switch comparison {
                 case .greater: issue.number > numbers[0]
                 case .greaterOrEqual: issue.number >= numbers[0]
                 case .less: issue.number < numbers[0]
                 case .lessOrEqual: issue.number <= numbers[0]
-                case .notEqual, .notIn: !numbers.contains(issue.number)
-                default: numbers.contains(issue.number)
+                case .notEqual, .notIn: !members.contains(issue.number)
+                default: members.contains(issue.number)
                 }
             }
         case .updated, .created:
@@ -243,7 +257,7 @@ extension JiraQuery.Clause {
     }
 
     /// Seconds in a period such as `-5m`, `+2h`, `1w 2d`; `nil` when `text` is not one.
-    private static func period(_ text: String) -> Int64? {
+    static func period(_ text: String) -> Int64? {
         var rest = Substring(text.filter { $0 != " " })
         var sign: Int64 = 1
         if rest.first == "-" || rest.first == "+" {

@@ -5,10 +5,19 @@ import Ledger
 struct JiraState: Sendable {
     /// Live issues by id; a deleted issue is removed.
     var issues: [Int64: JiraIssue] = [:] {
-        didSet { ordered = nil }
+        didSet {
+            ordered = nil
+            revision += 1
+        }
     }
     /// ``issues`` in id order, kept until they change: every page of a search reads them all.
     private var ordered: [JiraIssue]?
+    /// Counts the changes to ``issues``, so that what was derived from them can tell whether
+    /// it still holds.
+    private(set) var revision = 0
+    /// The positions in ``liveIssues()`` the last search's JQL selected, and the revision they
+    /// were found at: the following pages of a search run the same query.
+    private var lastSearch: (jql: String, revision: Int, positions: [Int])?
     /// Each issue's id by its number, for lookups by key; a number never changes.
     private var idsByNumber: [Int64: Int64] = [:]
     var nextIssueID: Int64
@@ -29,6 +38,22 @@ struct JiraState: Sendable {
         nextIssueID = (issues.map(\.id).max() ?? 9_999) + 1
         nextIssueNumber = (issues.map(\.number).max() ?? 0) + 1
         nextHistoryID = (issues.flatMap(\.histories).map(\.id).max() ?? 19_999) + 1
+    }
+
+    /// The positions `jql` selected when the issues were last searched, if they have not
+    /// changed since.
+    func positions(selectedBy jql: String) -> [Int]? {
+        guard let lastSearch, lastSearch.jql == jql, lastSearch.revision == revision else {
+            return nil
+        }
+        return lastSearch.positions
+    }
+
+    /// Keeps the positions `jql` selected at `revision`, unless the issues changed since.
+    mutating func remember(_ positions: [Int], selectedBy jql: String, at revision: Int) {
+        if revision == self.revision {
+            lastSearch = (jql, revision, positions)
+        }
     }
 
     /// Live issues in id order.
