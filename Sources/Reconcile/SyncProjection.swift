@@ -202,6 +202,24 @@ struct SyncTables {
         try tables.withValue(in: fields, forKey: key) { try FieldRecord(stored: $0) }
     }
 
+    /// What the ledger knows of the fields `names` of `record` (whether it is deleted, and
+    /// each of those fields it holds), read field by field rather than the whole record.
+    func record(
+        _ record: RecordReference, fields names: [String], in tables: borrowing ProjectionTables
+    ) throws -> RecordState {
+        var state = RecordState()
+        if let deletedBy = try deletedBy(record, in: tables), deletedBy != 0 {
+            state.deletedBy = SequenceNumber(deletedBy)
+        }
+        let recordKey = Self.key(record, extra: 32)
+        for name in names where state.fields[name] == nil {
+            if let field = try field(Self.fieldKey(recordKey, name), in: tables) {
+                state.fields[name] = try field.state()
+            }
+        }
+        return state
+    }
+
     /// What the ledger knows of `record`, or `nil` when no event has named it.
     func record(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
         -> RecordState?

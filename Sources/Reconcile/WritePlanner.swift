@@ -82,10 +82,12 @@ public enum WritePlanner {
         else {
             return []
         }
-        let states = [
-            try sync.record(left, in: tables) ?? RecordState(),
-            try sync.record(right, in: tables) ?? RecordState(),
-        ]
+        // Only the fields the pair maps, and those its deletion policy writes, are read.
+        let states = try zip(Side.allCases, [left, right]).map { side, record in
+            try sync.record(
+                record, fields: pair.fields.map { $0.field(on: side) } + deletionFields,
+                in: tables)
+        }
         for (side, deleted) in zip(Side.allCases, states) {
             if let deletedBy = deleted.deletedBy {
                 // A link with a deleted side carries no more changes; its policy acts once.
@@ -136,6 +138,9 @@ public enum WritePlanner {
         }
         return writes
     }
+
+    /// The fields a deletion policy reads and writes, whichever the system.
+    static let deletionFields = ["status", "labels", "tags"]
 
     /// The write `pair`'s deletion policy makes to `survivor` (on `side`) once its
     /// counterpart was deleted by the event `deletedBy`: at most one, and only while nothing
@@ -204,19 +209,33 @@ public enum WritePlanner {
             }
             return true
         }
-        var candidates: [(RecordReference, RecordState)] = []
-        for record in live {
+        var writes: [PlannedWrite] = []
+        for record in live where try !isLinkedOrPending(record, on: side, in: pair, sync, tables) {
+            // A linked record, the most of them once a pair is in step, is passed over without
+            // reading its fields.
             if let state = try sync.record(record, in: tables),
                 state.fields.values.contains(where: { $0.setBy != .zero }),
-                pair.admits(state, on: side)
+                pair.admits(state, on: side),
+                let write = try create(
+                    pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
             {
-                candidates.append((record, state))
+                writes.append(write)
             }
         }
-        return try candidates.compactMap { record, state in
-            try create(
-                pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
+        return writes
+    }
+
+    /// Whether `record` has a counterpart in `pair`, or a create of one intended.
+    private static func isLinkedOrPending(
+        _ record: RecordReference, on side: Side, in pair: SyncPair, _ sync: SyncTables,
+        _ tables: borrowing ProjectionTables
+    ) throws -> Bool {
+        if try sync.counterpart(of: record, on: side, in: pair.name, tables: tables) != nil {
+            return true
         }
+        return try tables.withValue(
+            in: sync.links, forKey: SyncTables.createKey(pair: pair.name, record)
+        ) { _ in true } ?? false
     }
 
     /// The create `record` (on `side`) needs, if any: none when it is deleted, outside the
@@ -239,11 +258,7 @@ public enum WritePlanner {
         pair: SyncPair, from side: Side, for record: RecordReference, state: RecordState,
         sync: SyncTables, tables: borrowing ProjectionTables
     ) throws -> PlannedWrite? {
-        let linked = try sync.counterpart(of: record, on: side, in: pair.name, tables: tables)
-        let pending = try tables.withValue(
-            in: sync.links, forKey: SyncTables.createKey(pair: pair.name, record)
-        ) { _ in true }
-        guard linked == nil, pending == nil else {
+        guard try !isLinkedOrPending(record, on: side, in: pair, sync, tables) else {
             return nil
         }
         var values = ValueObject()
