@@ -59,7 +59,7 @@ public struct Projector<P: Projection>: Sendable {
             guard let last = events.last?.sequence else {
                 break
             }
-            let applied = try store.write(advancingFrom: checkpoint, to: last) { tables in
+            let applied: Void? = try store.write(advancingFrom: checkpoint, to: last) { tables in
                 try projection.apply(events, to: tables)
             }
             // Another process may keep the same store; when it moved first, go on from there.

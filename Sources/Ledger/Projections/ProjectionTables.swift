@@ -74,7 +74,7 @@ public struct ProjectionTables: ~Copyable {
 
     /// Stores `value` under `key` in `table`, replacing any value there.
     public func put(_ value: [UInt8], forKey key: [UInt8], in table: ProjectionTable) throws {
-        try storage {
+        _ = try storage {
             try transaction.pointee.put(value, forKey: key, in: table.database)
         }
     }
