@@ -206,7 +206,7 @@ extension SyncEngine {
             }
             var answered: [String: NewEvent] = [:]
             do {
-                for event in try await jira.issues(keys, source: "writeResponse") {
+                for event in try await jira.issues(keys, source: "writeResponse").found {
                     answered[event.record?.remoteID ?? ""] = event
                 }
             } catch is ConnectorError {

@@ -40,8 +40,7 @@ extension SyncEngine {
     /// The time a safe update of `write`'s record is stamped with: the latest upstream time
     /// the ledger holds for any of its fields.
     func updateStamp(of write: PlannedWrite) throws -> Timestamp? {
-        let known = try SyncQueries(store).record(write.record) ?? RecordState()
-        return known.fields.values.compactMap(\.upstreamAt).max()
+        try SyncQueries(store).lastChanged(write.record)
     }
 
     /// Settles a safe update of `write` that Zendesk refused: reads the ticket again, and

@@ -149,43 +149,66 @@ public struct SyncEngine: Sendable {
 
     // MARK: - Polling
 
-    /// Polls every connection once, appending what changed and the cursor to resume from in
-    /// one batch; returns the events appended per connection. A paused connection is not
-    /// polled, and one whose credential is refused is paused (see ``guards``); the others go on.
+    /// Polls every connection once, all at the same time, appending each one's changes and the
+    /// cursor to resume from in one batch; returns the events appended per connection. A paused
+    /// connection is not polled, and one whose credential is refused is paused (see
+    /// ``guards``); the others go on.
     public func poll() async throws -> [String: Int] {
         try guards.catchUp(with: log)
-        var counts: [String: Int] = [:]
-        for connection in configuration.connections {
-            let cursor = try Self.cursor(of: connection.name, in: log)
-            let result: PollResult
-            do {
-                result = try await guarded(connection.name) {
-                    switch connection.provider {
-                    case .zendesk:
-                        return try await connections.zendesk(connection).poll(
-                            after: cursor, startTime: backfillFrom)
-                    case .jira:
-                        let since = cursor.flatMap { Timestamp(rfc3339: $0) } ?? backfillFrom
-                        return try await connections.jira(connection).poll(since: since)
-                    }
-                }
-            } catch is NeedsReauthorization {
-                continue
-            }
-            var events = result.events
-            if let next = result.cursor, next != cursor {
-                events.append(
-                    NewEvent(
-                        kind: .cursorAdvanced, record: nil,
-                        body: ["connection": .string(connection.name), "cursor": .string(next)]))
-            }
-            if !events.isEmpty {
-                _ = try await log.append(AppendBatch(events))
-            }
-            counts[connection.name] = result.events.count
+        let counts = try await Self.concurrently(
+            configuration.connections, width: configuration.connections.count
+        ) { connection in
+            try await self.poll(connection)
         }
         try catchUp()
-        return counts
+        var polled: [String: Int] = [:]
+        for (connection, count) in zip(configuration.connections, counts) {
+            polled[connection.name] = count
+        }
+        return polled
+    }
+
+    /// Polls `connection` and appends what it found; returns how many changes, or `nil` when
+    /// the connection is paused.
+    private func poll(_ connection: Connection) async throws -> Int? {
+        let cursor = try Self.cursor(of: connection.name, in: log)
+        let result: PollResult
+        do {
+            result = try await guarded(connection.name) {
+                switch connection.provider {
+                case .zendesk:
+                    return try await connections.zendesk(connection).poll(
+                        after: cursor, startTime: backfillFrom)
+                case .jira:
+                    let since = cursor.flatMap { Timestamp(rfc3339: $0) } ?? backfillFrom
+                    let queries = SyncQueries(store)
+                    return try await connections.jira(connection).poll(since: since) { keys in
+                        let records = keys.map {
+                            RecordReference(
+                                connection: connection.name, recordType: "issue", remoteID: $0)
+                        }
+                        var times: [String: Timestamp] = [:]
+                        for (record, time) in try queries.lastChanged(records) {
+                            times[record.remoteID] = time
+                        }
+                        return times
+                    }
+                }
+            }
+        } catch is NeedsReauthorization {
+            return nil
+        }
+        var events = result.events
+        if let next = result.cursor, next != cursor {
+            events.append(
+                NewEvent(
+                    kind: .cursorAdvanced, record: nil,
+                    body: ["connection": .string(connection.name), "cursor": .string(next)]))
+        }
+        if !events.isEmpty {
+            _ = try await log.append(AppendBatch(events))
+        }
+        return result.events.count
     }
 
     /// The last cursor recorded for `connection`, if any.

@@ -18,6 +18,28 @@ public struct SyncQueries: Sendable {
         }
     }
 
+    /// The upstream time of the newest observation that changed a field of `record`: the
+    /// provider's state of that time is on record. `nil` when no observation of it gave one.
+    public func lastChanged(_ record: RecordReference) throws -> Timestamp? {
+        try lastChanged([record])[record]
+    }
+
+    /// ``lastChanged(_:)-(RecordReference)`` of each of `records` that has a time, read in one
+    /// transaction.
+    public func lastChanged(_ records: [RecordReference]) throws -> [RecordReference: Timestamp] {
+        try store.read { tables in
+            let sync = try SyncTables(tables)
+            var times: [RecordReference: Timestamp] = [:]
+            for record in records {
+                let state = try sync.record(record, in: tables)
+                if let time = state?.fields.values.compactMap(\.upstreamAt).max() {
+                    times[record] = time
+                }
+            }
+            return times
+        }
+    }
+
     /// The configuration in force and the event that applied it.
     public func configuration() throws -> (
         configuration: SyncConfiguration, appliedBy: SequenceNumber

@@ -44,6 +44,36 @@ struct JiraConnectorTests {
         #expect(recent.events.first?.body["fields"]?["summary"] == "Changed just now")
     }
 
+    @Test func aPollReadsInFullOnlyTheIssuesNotKnownAtTheirListedTime() async throws {
+        let (server, connector) = try sandbox()
+        defer { server.stop() }
+        let since = Timestamp(secondsSinceEpoch: 1_700_000_000)
+        let all = try await connector.poll(since: since)
+        var known: [String: Timestamp] = [:]
+        for event in all.events {
+            known[event.record!.remoteID] = event.upstreamAt
+        }
+        let recorded = known
+
+        // Listed again with nothing new: no issue is read in full.
+        let again = try await connector.poll(since: since) { _ in recorded }
+        #expect(again.events.isEmpty)
+        #expect(again.cursor == all.cursor)
+
+        // One edit: that issue alone, as it is now; an older record of another is read too.
+        clock.advance(seconds: 1)
+        _ = try await connector.update("SUP-7", ["summary": "Edited"])
+        var older = recorded
+        older["SUP-9"] = since
+        let stale = older
+        let changed = try await connector.poll(since: since) { _ in stale }
+        #expect(Set(changed.events.map(\.record?.remoteID)) == ["SUP-7", "SUP-9"])
+        let edited = try #require(changed.events.first { $0.record?.remoteID == "SUP-7" })
+        #expect(edited.body["fields"]?["summary"] == "Edited")
+        #expect(edited.body["source"] == "poll")
+        #expect(try #require(edited.upstreamAt) > recorded["SUP-7"]!)
+    }
+
     @Test func createsResolveCustomFieldsByNameAndCanBeFoundBySource() async throws {
         let (server, connector) = try sandbox()
         defer { server.stop() }

@@ -9,11 +9,12 @@ extension JiraConnector {
         public var missing: [String] = []
     }
 
-    /// The issues with `keys`, read 100 at a time through a search for `key in (…)`.
+    /// The issues with `keys`, read 100 at a time through a search for `key in (…)`, each
+    /// observation marked as coming from `source`.
     ///
     /// Jira refuses the whole search when one key names no issue, so a refused chunk is read
     /// again issue by issue, each missing issue answering 404.
-    public func issues(_ keys: [String]) async throws -> IssueReading {
+    public func issues(_ keys: [String], source: String = "audit") async throws -> IssueReading {
         var reading = IssueReading()
         for start in stride(from: 0, to: keys.count, by: 100) {
             let chunk = Array(keys[start..<min(start + 100, keys.count)])
@@ -27,7 +28,7 @@ extension JiraConnector {
                     ])
             } catch let error as ConnectorError where error.lastStatus == 400 {
                 for key in chunk {
-                    if let event = try await issueIfPresent(key) {
+                    if let event = try await issueIfPresent(key, source: source) {
                         reading.found.append(event)
                     } else {
                         reading.missing.append(key)
@@ -37,7 +38,7 @@ extension JiraConnector {
             }
             var seen: Set<String> = []
             for issue in answer["issues"]?.arrayValue ?? [] {
-                let event = try observation(of: issue, source: "audit")
+                let event = try observation(of: issue, source: source)
                 seen.insert(event.record!.remoteID)
                 reading.found.append(event)
             }
@@ -46,11 +47,11 @@ extension JiraConnector {
         return reading
     }
 
-    /// The issue with `key` observed now, or `nil` when Jira answers 404.
-    public func issueIfPresent(_ key: String) async throws -> NewEvent? {
+    /// The issue with `key` observed now (from `source`), or `nil` when Jira answers 404.
+    public func issueIfPresent(_ key: String, source: String = "audit") async throws -> NewEvent? {
         do {
             return try observation(
-                of: try await send("GET", "/rest/api/3/issue/\(key)"), source: "audit")
+                of: try await send("GET", "/rest/api/3/issue/\(key)"), source: source)
         } catch let error as ConnectorError where error.lastStatus == 404 {
             return nil
         }

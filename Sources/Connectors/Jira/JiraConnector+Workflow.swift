@@ -174,24 +174,6 @@ extension JiraConnector {
             lastStatus: nil, detail: "no path of transitions leads \(key) to '\(target)'")
     }
 
-    /// The observations of the issues with `keys` (at most 100), read in one search; an
-    /// issue that no longer exists is left out.
-    public func issues(_ keys: [String], source: String) async throws -> [NewEvent] {
-        precondition(keys.count <= 100, "Jira returns at most 100 issues with their fields")
-        guard !keys.isEmpty else {
-            return []
-        }
-        let answer = try await send(
-            "POST", "/rest/api/3/search/jql",
-            body: [
-                "jql": .string("key in (\(keys.joined(separator: ", ")))"), "fields": ["*all"],
-                "maxResults": .integer(Int64(keys.count)),
-            ])
-        return try (answer["issues"]?.arrayValue ?? []).map {
-            try observation(of: $0, source: source)
-        }
-    }
-
     /// The name of issue `key`'s status, read now.
     public func status(of key: String) async throws -> String {
         let shown = try await send("GET", "/rest/api/3/issue/\(key)?fields=status")

@@ -38,25 +38,51 @@ public struct JiraConnector: Sendable {
 
     // MARK: - Reading
 
-    /// The issues updated at or after `since` (Jira's JQL counts whole minutes, so a poll
-    /// overlaps the last one; an unchanged issue observed again changes nothing), as events,
-    /// and the cursor to keep: the latest `updated` seen.
-    public func poll(since: Timestamp) async throws -> PollResult {
+    /// The issues updated at or after `since`, as events, and the cursor to keep: the latest
+    /// `updated` seen.
+    ///
+    /// Jira's JQL counts whole minutes, so each poll overlaps the last and lists again the
+    /// issues of the minute it ended in. The poll therefore reads in two steps: first each
+    /// listed issue's key and `updated` time alone, then, in full (100 a request), only the
+    /// issues not already known at that time. `known` is asked once per page of keys, and
+    /// answers, for each key it knows, the `updated` time of the newest observation of that
+    /// issue on record; without it every listed issue is read.
+    public func poll(
+        since: Timestamp,
+        known: @Sendable ([String]) throws -> [String: Timestamp] = { _ in [:] }
+    ) async throws -> PollResult {
         let jql =
             "project = \(projectKey) AND updated >= \"\(Self.jqlTime(since))\" ORDER BY updated ASC"
         let first = try await request(
             "POST", "/rest/api/3/search/jql",
-            body: ["jql": .string(jql), "fields": ["*all"], "maxResults": 100])
-        var events: [NewEvent] = []
+            body: ["jql": .string(jql), "fields": ["updated"], "maxResults": 100])
         var latest = since
+        var unknown: [String] = []
         for try await page in client.pages(from: first, .pageToken(items: "issues")) {
+            var listed: [(key: String, updated: Timestamp?)] = []
             for issue in page.items {
-                let event = try observation(of: issue, source: "poll")
-                if let time = event.upstreamAt, time > latest {
-                    latest = time
+                guard let key = issue["key"]?.stringValue else {
+                    throw ConnectorError(
+                        request: "POST \(baseURL)/rest/api/3/search/jql", attempts: 1,
+                        lastStatus: 200,
+                        detail: "a listed issue has no key: \(issue.json.prefix(120))")
                 }
-                events.append(event)
+                let updated = issue["fields"]?["updated"]?.stringValue.flatMap(Self.time)
+                if let updated, updated > latest {
+                    latest = updated
+                }
+                listed.append((key, updated))
             }
+            let times = try known(listed.map(\.key))
+            for (key, updated) in listed {
+                if let updated, let time = times[key], time >= updated {
+                    continue
+                }
+                unknown.append(key)
+            }
+        }
+        let events = try await issues(unknown, source: "poll").found.sorted {
+            ($0.upstreamAt ?? latest) < ($1.upstreamAt ?? latest)
         }
         return PollResult(events: events, cursor: latest.description)
     }
