@@ -101,23 +101,49 @@ extension Value {
 
     /// Writes `string` as a JSON string literal, escaping quotes, backslashes and control
     /// characters.
+    ///
+    /// Only ASCII bytes are ever escaped, and in UTF-8 they never occur inside another
+    /// character, so the text is copied in runs between them.
     static func writeJSONString(_ string: String, to output: inout String) {
         output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "\u{08}": output += "\\b"
-            case "\u{0C}": output += "\\f"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                output += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default:
-                output.unicodeScalars.append(scalar)
+        var text = string
+        let copiedInRuns = text.withUTF8 { bytes -> Bool in
+            var runStart = 0
+            for index in bytes.indices {
+                let escaped: String
+                switch bytes[index] {
+                case UInt8(ascii: "\""): escaped = "\\\""
+                case UInt8(ascii: "\\"): escaped = "\\\\"
+                case UInt8(ascii: "\n"): escaped = "\\n"
+                case UInt8(ascii: "\r"): escaped = "\\r"
+                case UInt8(ascii: "\t"): escaped = "\\t"
+                case 0x08: escaped = "\\b"
+                case 0x0C: escaped = "\\f"
+                case 0x00..<0x20:
+                    let hex = String(bytes[index], radix: 16)
+                    escaped = "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default:
+                    continue
+                }
+                if runStart < index {
+                    output += String(
+                        decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<index]),
+                        as: UTF8.self)
+                }
+                output += escaped
+                runStart = index + 1
             }
+            guard runStart > 0 else {
+                return false
+            }
+            if runStart < bytes.count {
+                output += String(
+                    decoding: UnsafeBufferPointer(rebasing: bytes[runStart...]), as: UTF8.self)
+            }
+            return true
+        }
+        if !copiedInRuns {
+            output += string
         }
         output += "\""
     }
@@ -222,8 +248,8 @@ private struct JSONParser {
             throw error("values nest deeper than \(maximumDepth) levels")
         }
         offset += 1
-        var members: [(String, Value)] = []
-        var seen: Set<[UInt8]> = []
+        var members: [(key: String, value: Value)] = []
+        var keyStarts: [Int] = []
         skipWhitespace()
         if offset < bytes.count && bytes[offset] == UInt8(ascii: "}") {
             offset += 1
@@ -234,11 +260,8 @@ private struct JSONParser {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
                 throw error("expected an object key in double quotes, found \(describeNext())")
             }
-            let keyStart = offset
+            keyStarts.append(offset)
             let key = try parseString()
-            guard seen.insert(Array(key.utf8)).inserted else {
-                throw error("the key \"\(key)\" appears twice in one object", at: keyStart)
-            }
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
                 throw error("expected ':' after an object key, found \(describeNext())")
@@ -254,7 +277,7 @@ private struct JSONParser {
                 offset += 1
             } else if bytes[offset] == UInt8(ascii: "}") {
                 offset += 1
-                return .object(ValueObject(members))
+                return .object(try object(members, keyStarts: keyStarts))
             } else {
                 throw error("expected ',' or '}' in an object, found \(describeNext())")
             }
@@ -293,15 +316,15 @@ private struct JSONParser {
     private mutating func parseString() throws(JSONError) -> String {
         let start = offset
         offset += 1
-        var scalars = String.UnicodeScalarView()
+        // Only a string with escapes is rebuilt; others are the bytes between the quotes.
+        var unescaped: [UInt8]?
         var runStart = offset
-        func flushRun(_ end: Int) throws(JSONError) {
-            guard end > runStart else { return }
+        func checkedRun(_ end: Int) throws(JSONError) -> UnsafeBufferPointer<UInt8> {
             let run = UnsafeBufferPointer(rebasing: bytes[runStart..<end])
-            guard let text = String(validating: run, as: UTF8.self) else {
+            guard String(validating: run, as: UTF8.self) != nil else {
                 throw error("the string is not valid UTF-8", at: runStart)
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            return run
         }
         while true {
             guard offset < bytes.count else {
@@ -310,12 +333,22 @@ private struct JSONParser {
             let byte = bytes[offset]
             switch byte {
             case UInt8(ascii: "\""):
-                try flushRun(offset)
+                let end = offset
                 offset += 1
-                return String(scalars)
+                guard var text = unescaped else {
+                    let run = UnsafeBufferPointer(rebasing: bytes[runStart..<end])
+                    guard let string = String(validating: run, as: UTF8.self) else {
+                        throw error("the string is not valid UTF-8", at: runStart)
+                    }
+                    return string
+                }
+                text.append(contentsOf: try checkedRun(end))
+                return String(decoding: text, as: UTF8.self)
             case UInt8(ascii: "\\"):
-                try flushRun(offset)
-                scalars.append(try parseEscape())
+                var text = unescaped ?? []
+                text.append(contentsOf: try checkedRun(offset))
+                text.append(contentsOf: UTF8.encode(try parseEscape())!)
+                unescaped = text
                 runStart = offset
             case 0x00..<0x20:
                 throw error("a control character (byte \(byte)) must be escaped in a string")
@@ -323,6 +356,28 @@ private struct JSONParser {
                 offset += 1
             }
         }
+    }
+
+    /// The object of `members` (keys at `keyStarts`), sorted by key; a key that appears twice
+    /// is an error at its second place.
+    private func object(_ members: [(key: String, value: Value)], keyStarts: [Int])
+        throws(JSONError) -> ValueObject
+    {
+        let order = members.indices.sorted { left, right in
+            let order = ValueObject.compare(members[left].key, members[right].key)
+            return order == 0 ? left < right : order < 0
+        }
+        var sorted: [(key: String, value: Value)] = []
+        sorted.reserveCapacity(members.count)
+        for (index, position) in order.enumerated() {
+            if index > 0, ValueObject.compare(sorted[index - 1].key, members[position].key) == 0 {
+                let key = members[position].key
+                throw error(
+                    "the key \"\(key)\" appears twice in one object", at: keyStarts[position])
+            }
+            sorted.append(members[position])
+        }
+        return ValueObject(sortedMembers: sorted)
     }
 
     private mutating func parseEscape() throws(JSONError) -> Unicode.Scalar {

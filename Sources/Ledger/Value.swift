@@ -1,3 +1,5 @@
+import Glibc
+
 /// A field value as the ledger stores it: null, bool, integer, decimal, string, array or object.
 ///
 /// Every value has exactly one binary encoding (see `docs/event-format.md`), so equal values
@@ -269,20 +271,18 @@ public struct ValueObject: Sendable, Hashable, RandomAccessCollection,
 
     /// Orders keys by their UTF-8 bytes, as unsigned bytes: -1, 0 or 1.
     static func compare(_ left: String, _ right: String) -> Int {
-        var leftBytes = left.utf8.makeIterator()
-        var rightBytes = right.utf8.makeIterator()
-        while true {
-            switch (leftBytes.next(), rightBytes.next()) {
-            case (nil, nil):
-                return 0
-            case (nil, _):
-                return -1
-            case (_, nil):
-                return 1
-            case (let leftByte?, let rightByte?):
-                if leftByte != rightByte {
-                    return leftByte < rightByte ? -1 : 1
+        var left = left
+        var right = right
+        return left.withUTF8 { left in
+            right.withUTF8 { right in
+                let common = Swift.min(left.count, right.count)
+                if common > 0 {
+                    let order = memcmp(left.baseAddress!, right.baseAddress!, common)
+                    if order != 0 {
+                        return order < 0 ? -1 : 1
+                    }
                 }
+                return left.count == right.count ? 0 : (left.count < right.count ? -1 : 1)
             }
         }
     }
