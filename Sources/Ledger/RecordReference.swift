@@ -26,22 +26,40 @@ public struct RecordReference: Sendable, Hashable, Comparable, CustomStringConve
 
     /// Parses `connection:recordType/remoteID`. Returns `nil` when a part is missing or
     /// the reference breaks a rule of ``validate()``.
+    @inlinable
     public init?(_ text: some StringProtocol) {
-        guard let colon = text.firstIndex(of: ":") else {
+        self.init(utf8: text.utf8)
+    }
+
+    /// Parses `connection:recordType/remoteID` from its UTF-8 bytes, as a stored key holds it.
+    /// Returns `nil` when a part is missing, the bytes are not UTF-8, or the reference breaks
+    /// a rule of ``validate()``.
+    ///
+    /// The parts are split at the first `:` and the first `/` after it, byte by byte: neither
+    /// may appear in the connection or the type, so no other split could be valid.
+    @inlinable
+    public init?(utf8 bytes: some Collection<UInt8>) {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
             return nil
         }
-        let rest = text[text.index(after: colon)...]
-        guard let slash = rest.firstIndex(of: "/") else {
+        let rest = bytes[bytes.index(after: colon)...]
+        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else {
             return nil
         }
-        self.init(
-            connection: String(text[..<colon]),
-            recordType: String(rest[..<slash]),
-            remoteID: String(rest[rest.index(after: slash)...])
-        )
-        guard (try? validate()) != nil else {
+        let remoteID = rest[rest.index(after: slash)...]
+        func isName(_ part: some Collection<UInt8>) -> Bool {
+            !part.isEmpty
+                && !part.contains { $0 == 0 || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "/") }
+        }
+        guard isName(bytes[..<colon]), isName(rest[..<slash]), !remoteID.isEmpty,
+            bytes.count - 2 <= Self.maximumLength,
+            let connection = String(validating: bytes[..<colon], as: UTF8.self),
+            let recordType = String(validating: rest[..<slash], as: UTF8.self),
+            let remote = String(validating: remoteID, as: UTF8.self)
+        else {
             return nil
         }
+        self.init(connection: connection, recordType: recordType, remoteID: remote)
     }
 
     /// `connection:recordType/remoteID`.

@@ -112,7 +112,7 @@ extension WritePlanner {
     ) throws -> [RecordReference] {
         var live: [RecordReference] = []
         try tables.forEach(in: sync.records, withPrefix: Array("\(set)/".utf8)) { key, value in
-            guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
+            guard let record = RecordReference(utf8: key) else {
                 throw LedgerError(.corrupt, "a stored record key is not a reference")
             }
             if value.first == 0 {

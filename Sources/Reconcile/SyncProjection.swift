@@ -93,17 +93,7 @@ struct SyncTables {
     /// Reads a reference stored by ``key(_:extra:)``. The bytes were written from a valid
     /// reference, so they are split, not checked again.
     static func reference(_ bytes: some Collection<UInt8>) -> RecordReference? {
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
-            return nil
-        }
-        let rest = bytes[bytes.index(after: colon)...]
-        guard let slash = rest.firstIndex(of: UInt8(ascii: "/")) else {
-            return nil
-        }
-        return RecordReference(
-            connection: String(decoding: bytes[..<colon], as: UTF8.self),
-            recordType: String(decoding: rest[..<slash], as: UTF8.self),
-            remoteID: String(decoding: rest[rest.index(after: slash)...], as: UTF8.self))
+        RecordReference(utf8: bytes)
     }
 
     static func fieldKey(_ record: RecordReference, _ field: String) -> [UInt8] {

@@ -82,7 +82,7 @@ public struct SyncQueries: Sendable {
             try tables.forEach(in: sync.pairs, withPrefix: prefix) { key, _ in
                 let rest = key.dropFirst(prefix.count)
                 guard let end = rest.firstIndex(of: 0),
-                    let left = RecordReference(String(decoding: rest[..<end], as: UTF8.self))
+                    let left = RecordReference(utf8: rest[..<end])
                 else {
                     throw LedgerError(.corrupt, "a stored pair key of '\(pair)' is damaged")
                 }
@@ -105,7 +105,7 @@ public struct SyncQueries: Sendable {
             let sync = try SyncTables(tables)
             var references: [RecordReference] = []
             try tables.forEach(in: sync.records, withPrefix: Array("\(set)/".utf8)) { key, _ in
-                guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
+                guard let record = RecordReference(utf8: key) else {
                     throw LedgerError(.corrupt, "a stored record key is not a reference")
                 }
                 references.append(record)

@@ -43,17 +43,22 @@ public enum WritePlanner {
         for pair in configuration.pairs {
             // Pair keys are pair, NUL, left reference, NUL, field: one link per run of keys.
             var lefts: [RecordReference] = []
+            var last: [UInt8] = []
             let prefix = Array(pair.name.utf8) + [0]
             try tables.forEach(in: sync.pairs, withPrefix: prefix) { key, _ in
                 let rest = key.dropFirst(prefix.count)
-                guard let end = rest.firstIndex(of: 0),
-                    let left = RecordReference(String(decoding: rest[..<end], as: UTF8.self))
-                else {
+                guard let end = rest.firstIndex(of: 0) else {
                     throw LedgerError(.corrupt, "a stored pair key of '\(pair.name)' is damaged")
                 }
-                if lefts.last != left {
-                    lefts.append(left)
+                // Each link has one key per field; its reference is read once.
+                guard !last.elementsEqual(rest[..<end]) else {
+                    return true
                 }
+                guard let left = RecordReference(utf8: rest[..<end]) else {
+                    throw LedgerError(.corrupt, "a stored pair key of '\(pair.name)' is damaged")
+                }
+                last = Array(rest[..<end])
+                lefts.append(left)
                 return true
             }
             for left in lefts {
@@ -201,7 +206,7 @@ public enum WritePlanner {
         let source = pair.records(on: side)
         var live: [RecordReference] = []
         try tables.forEach(in: sync.records, withPrefix: Array("\(source)/".utf8)) { key, value in
-            guard let record = RecordReference(String(decoding: key, as: UTF8.self)) else {
+            guard let record = RecordReference(utf8: key) else {
                 throw LedgerError(.corrupt, "a stored record key is not a reference")
             }
             if value.first == 0 {

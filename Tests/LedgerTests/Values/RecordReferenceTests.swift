@@ -17,6 +17,7 @@ private func reference(_ connection: String, _ type: String, _ id: String) -> Re
             ("zendesk:ticket/:", "zendesk", "ticket", ":"),
             ("zendesk-eu:user/\u{E9}l\u{E8}ve", "zendesk-eu", "user", "\u{E9}l\u{E8}ve"),
             ("c:t/ spaced id ", "c", "t", " spaced id "),
+            ("zendesk:ticket/\u{301}accent first", "zendesk", "ticket", "\u{301}accent first"),
         ])
     func parsesConnectionTypeAndRemoteID(_ input: (String, String, String, String)) throws {
         let (text, connection, recordType, remoteID) = input
@@ -35,6 +36,16 @@ private func reference(_ connection: String, _ type: String, _ id: String) -> Re
         ])
     func refusesReferencesWithAMissingOrInvalidPart(_ text: String) {
         #expect(RecordReference(text) == nil)
+    }
+
+    @Test func parsesStoredBytesAndRefusesWhatIsNotUTF8OrTooLong() {
+        #expect(
+            RecordReference(utf8: Array("jira:issue/SUP-7".utf8))
+                == reference("jira", "issue", "SUP-7"))
+        #expect(RecordReference(utf8: Array("jira:issue/".utf8) + [0xFF, 0xFE]) == nil)
+        let longest = "c:t/" + String(repeating: "x", count: RecordReference.maximumLength - 2)
+        #expect(RecordReference(longest) != nil)
+        #expect(RecordReference(longest + "x") == nil)
     }
 
     @Test(
