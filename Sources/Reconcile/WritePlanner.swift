@@ -87,32 +87,37 @@ public enum WritePlanner {
         else {
             return []
         }
-        // Only the fields the pair maps, and those its deletion policy writes, are read.
-        let states = try zip(Side.allCases, [left, right]).map { side, record in
-            try sync.record(
-                record, fields: pair.fields.map { $0.field(on: side) } + deletionFields,
-                in: tables)
+        let records = [left, right]
+        let deletions = try records.map { record in
+            try sync.deletedBy(record, in: tables).flatMap { $0 == 0 ? nil : SequenceNumber($0) }
         }
-        for (side, deleted) in zip(Side.allCases, states) {
-            if let deletedBy = deleted.deletedBy {
+        for (index, side) in Side.allCases.enumerated() {
+            if let deletedBy = deletions[index] {
                 // A link with a deleted side carries no more changes; its policy acts once.
-                let survivor = side == .left ? right : left
-                let state = side == .left ? states[1] : states[0]
-                return state.isDeleted
-                    ? []
-                    : deletion(
-                        pair: pair, survivor: survivor, on: side.opposite, state: state,
-                        deletedBy: deletedBy
-                    ).map { [$0] } ?? []
+                guard deletions[1 - index] == nil else {
+                    return []
+                }
+                let survivor = records[1 - index]
+                let state = try sync.record(survivor, fields: deletionFields, in: tables)
+                return deletion(
+                    pair: pair, survivor: survivor, on: side.opposite, state: state,
+                    deletedBy: deletedBy
+                ).map { [$0] } ?? []
             }
         }
         let fields = try sync.pairState(pair: pair.name, left: left, in: tables)
         var writes: [PlannedWrite] = []
-        for (side, state) in zip(Side.allCases, states) {
-            let destination = side == .left ? left : right
+        for (side, destination) in zip(Side.allCases, records) {
+            // A pair in step desires nothing: its records' fields are not read at all.
+            let wanted = pair.fields.filter { fields[$0.left]?.desired[side] != nil }
+            guard !wanted.isEmpty else {
+                continue
+            }
+            let state = try sync.record(
+                destination, fields: wanted.map { $0.field(on: side) }, in: tables)
             var values = ValueObject()
             var decisions: [String: WriteIntent.Decision] = [:]
-            for mapping in pair.fields {
+            for mapping in wanted {
                 guard let desired = fields[mapping.left]?.desired[side] else {
                     continue
                 }
