@@ -35,6 +35,21 @@ struct FieldRecord: Equatable {
 
     init() {}
 
+    /// The upstream time of a stored field, read without the rest of it.
+    static func upstreamAt(stored buffer: UnsafeRawBufferPointer) throws -> Int64? {
+        var reader = ByteReader(buffer)
+        do {
+            let flags = try reader.readByte("flags")
+            _ = try reader.readVarint("set by")
+            guard flags & Self.hasUpstream != 0 else {
+                return nil
+            }
+            return Int64(bitPattern: try reader.readBigEndianUInt64("upstream time"))
+        } catch {
+            throw LedgerError(.corrupt, "a stored field does not decode \(error)")
+        }
+    }
+
     init(stored buffer: UnsafeRawBufferPointer) throws {
         var reader = ByteReader(buffer)
         do {

@@ -192,6 +192,20 @@ struct SyncTables {
         try tables.withValue(in: fields, forKey: key) { try FieldRecord(stored: $0) }
     }
 
+    /// The latest upstream time of any field of `record`, read without decoding the values.
+    func lastChanged(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
+        -> Timestamp?
+    {
+        var latest: Int64?
+        try tables.forEach(in: fields, withPrefix: Self.key(record) + [0]) { _, value in
+            if let time = try FieldRecord.upstreamAt(stored: value), time > latest ?? .min {
+                latest = time
+            }
+            return true
+        }
+        return latest.map(Timestamp.init(microsecondsSinceEpoch:))
+    }
+
     /// What the ledger knows of the fields `names` of `record` (whether it is deleted, and
     /// each of those fields it holds), read field by field rather than the whole record.
     func record(

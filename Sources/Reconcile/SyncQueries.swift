@@ -31,8 +31,7 @@ public struct SyncQueries: Sendable {
             let sync = try SyncTables(tables)
             var times: [RecordReference: Timestamp] = [:]
             for record in records {
-                let state = try sync.record(record, in: tables)
-                if let time = state?.fields.values.compactMap(\.upstreamAt).max() {
+                if let time = try sync.lastChanged(record, in: tables) {
                     times[record] = time
                 }
             }
