@@ -134,12 +134,20 @@ public enum Redaction {
     /// `text` with every secret value replaced by `[redacted]`, and any `Basic` or `Bearer`
     /// credential too.
     public static func redact(_ text: String) -> String {
+        // Most text (every path the connectors call) holds none of the names: the patterns,
+        // slow to run, are run only when one of them is there.
+        guard markers.contains(where: { text.contains($0) }) else {
+            return text
+        }
         var result = text
         for pattern in patterns {
             result = result.replacing(pattern) { match in match.output.1 + "[redacted]" }
         }
         return result
     }
+
+    /// Text each pattern needs to match: a secret's name, or a credential's scheme.
+    static let markers = secretNames + ["Basic ", "Bearer "]
 
     /// Each pattern captures what precedes a secret, and matches the secret after it.
     nonisolated(unsafe) private static let patterns: [Regex<(Substring, Substring)>] = {
