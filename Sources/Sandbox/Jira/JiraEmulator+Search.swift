@@ -42,28 +42,12 @@ extension JiraEmulator {
             }
             offset = decoded
         }
-        // A query relative to now (`updated >= -5m`) selects anew each time; any other gives
-        // the same positions until an issue changes, so later pages reuse them.
-        let reusable = !query.isRelativeToNow
-        let (issues, revision, known) = state.withLock { state in
-            (
-                state.liveIssues(), state.revision,
-                reusable ? state.positions(selectedBy: search.jql) : nil
-            )
-        }
+        let issues: [JiraIssue]
         let matched: [Int]
-        if let known {
-            matched = known
-        } else {
-            do {
-                matched = try query.positions(
-                    in: issues, site: site, now: configuration.clock.now())
-            } catch {
-                return JiraErrorCollection(message: error.message).response
-            }
-            if reusable {
-                state.withLock { $0.remember(matched, selectedBy: search.jql, at: revision) }
-            }
+        do {
+            (issues, matched) = try select(query, jql: search.jql)
+        } catch {
+            return JiraErrorCollection(message: error.message).response
         }
 
         let page = matched.dropFirst(offset).prefix(search.maxResults).map { issues[$0] }
@@ -90,6 +74,40 @@ extension JiraEmulator {
         // The page is assembled from each issue's JSON, rendered once per change.
         let rest = String(Value.object(result).json.dropFirst())
         return .json(#"{"issues":[\#(texts.joined(separator: ","))],\#(rest)"#)
+    }
+
+    /// The issues `query` is run over, and the positions among them of those it selects, in
+    /// its order.
+    ///
+    /// A query that names its issues by key (`key in (…)`) is run over those alone. Any other
+    /// is run over every issue; unless it is relative to now (`updated >= -5m`), the positions
+    /// it selected are kept until an issue changes, since each page of a search runs it again.
+    private func select(_ query: JiraQuery, jql: String) throws(JiraQuery.Problem) -> (
+        [JiraIssue], [Int]
+    ) {
+        let now = configuration.clock.now()
+        if let named = query.namedIssues {
+            let issues = state.withLock { state in
+                Set(named.compactMap { state.issue($0, projectKey: site.projectKey)?.id })
+                    .sorted().compactMap { state.issues[$0] }
+            }
+            return (issues, try query.positions(in: issues, site: site, now: now))
+        }
+        let reusable = !query.isRelativeToNow
+        let (issues, revision, known) = state.withLock { state in
+            (
+                state.liveIssues(), state.revision,
+                reusable ? state.positions(selectedBy: jql) : nil
+            )
+        }
+        if let known {
+            return (issues, known)
+        }
+        let matched = try query.positions(in: issues, site: site, now: now)
+        if reusable {
+            state.withLock { $0.remember(matched, selectedBy: jql, at: revision) }
+        }
+        return (issues, matched)
     }
 
     /// The JSON text of `issue` with `selection` and `expand` (and, when `drifted`, as a

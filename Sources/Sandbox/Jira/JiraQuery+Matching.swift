@@ -53,6 +53,17 @@ extension JiraQuery {
 }
 
 extension JiraQuery {
+    /// The issues the query can select from, as written in its key clauses, when one of them
+    /// is `key =` or `key in`: only those issues can match, and the other key clauses' issues
+    /// must exist. `nil` when the query may select any issue.
+    var namedIssues: [String]? {
+        let keyClauses = clauses.filter { if case .key = $0.field { true } else { false } }
+        guard keyClauses.contains(where: { [.equal, .in].contains($0.comparison) }) else {
+            return nil
+        }
+        return keyClauses.flatMap(\.operands)
+    }
+
     /// Whether what the query selects depends on when it runs: a date given as a period such
     /// as `-5m`.
     var isRelativeToNow: Bool {
