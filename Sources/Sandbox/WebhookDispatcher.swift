@@ -30,11 +30,11 @@ final class WebhookDispatcher: Sendable {
     let firstPause: Duration
     private let queue: AsyncStream<Delivery>.Continuation
     private let tally = TallyBox()
-    private let worker: Task<Void, Never>
 
-    /// The tally, shared with the delivery task.
+    /// The tally, and whether the dispatcher is gone, shared with the delivery task.
     private final class TallyBox: Sendable {
         let counts = Mutex(Tally())
+        let stopped = Mutex(false)
     }
 
     init(maximumAttempts: Int = 5, firstPause: Duration = .milliseconds(200)) {
@@ -44,10 +44,13 @@ final class WebhookDispatcher: Sendable {
         queue = continuation
         let tally = self.tally
         let session = URLSession(configuration: .ephemeral)
-        worker = Task {
+        Task {
             for await delivery in stream {
                 var pause = firstPause
                 for attempt in 1...maximumAttempts {
+                    guard !tally.stopped.withLock({ $0 }) else {
+                        return
+                    }
                     if await Self.send(delivery, session: session) {
                         tally.counts.withLock { $0.delivered += 1 }
                         break
@@ -58,15 +61,22 @@ final class WebhookDispatcher: Sendable {
                     }
                     tally.counts.withLock { $0.retried += 1 }
                     try? await Task.sleep(for: pause)
+                    guard !tally.stopped.withLock({ $0 }) else {
+                        return
+                    }
                     pause *= 2
                 }
             }
         }
     }
 
+    /// Stops delivering: what is queued is dropped, and a call under way ends on its own.
+    ///
+    /// The task is not cancelled. Cancelling a task while URLSession starts a request on its
+    /// behalf can crash FoundationNetworking on Linux ("a task that is not in the registry").
     deinit {
+        tally.stopped.withLock { $0 = true }
         queue.finish()
-        worker.cancel()
     }
 
     /// Queues `delivery`.
