@@ -38,32 +38,56 @@ extension SyncEngine {
     public func recover() async throws -> Recovery {
         try catchUp()
         try guards.catchUp(with: log)
-        var recovery = Recovery()
+        // Records are settled several at a time (a crash in a large round leaves hundreds in
+        // doubt); the intents of one record in the order they were made.
+        var byRecord: [RecordReference: [PendingIntent]] = [:]
+        var order: [RecordReference] = []
         for pending in try SyncQueries(store).pendingIntents() {
-            let events: [NewEvent]
-            do {
-                events = try await guarded(pending.targetConnection) {
-                    switch pending.operation {
-                    case .create: try await settleCreate(pending)
-                    case .update: try await settleUpdate(pending)
-                    }
-                }
-            } catch is NeedsReauthorization {
-                recovery.waiting += 1
-                continue
+            if byRecord[pending.record] == nil {
+                order.append(pending.record)
             }
-            let succeeded = events.contains {
-                $0.kind == .writeSucceeded || $0.kind == .linked
+            byRecord[pending.record, default: []].append(pending)
+        }
+        let settled = try await Self.concurrently(
+            order.map { byRecord[$0] ?? [] }, width: batching.requestsInFlight * 2
+        ) { intents in
+            var recovery = Recovery()
+            for pending in intents {
+                try await self.settle(pending, into: &recovery)
             }
-            if succeeded {
-                recovery.confirmed += 1
-            } else {
-                recovery.replanned += 1
-            }
-            _ = try await log.append(AppendBatch(events))
+            return recovery
         }
         try catchUp()
-        return recovery
+        return settled.reduce(into: Recovery()) { total, recovery in
+            total.confirmed += recovery.confirmed
+            total.replanned += recovery.replanned
+            total.waiting += recovery.waiting
+        }
+    }
+
+    /// Settles one write in doubt, records how, and counts it in `recovery`.
+    private func settle(_ pending: PendingIntent, into recovery: inout Recovery) async throws {
+        let events: [NewEvent]
+        do {
+            events = try await guarded(pending.targetConnection) {
+                switch pending.operation {
+                case .create: try await settleCreate(pending)
+                case .update: try await settleUpdate(pending)
+                }
+            }
+        } catch is NeedsReauthorization {
+            recovery.waiting += 1
+            return
+        }
+        let succeeded = events.contains {
+            $0.kind == .writeSucceeded || $0.kind == .linked
+        }
+        if succeeded {
+            recovery.confirmed += 1
+        } else {
+            recovery.replanned += 1
+        }
+        _ = try await log.append(AppendBatch(events))
     }
 
     private func settleCreate(_ pending: PendingIntent) async throws -> [NewEvent] {
