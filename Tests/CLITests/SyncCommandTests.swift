@@ -110,8 +110,11 @@ struct SyncCommandTests {
 
     @Test("sync killed at any moment and run again makes exactly one issue per ticket")
     func killedAndRestarted() async throws {
-        let sandbox = try RunningProgram.syncledger(
-            ["sandbox", "--json", "--tickets", "40", "--issues", "0", "--no-rate-limits"])
+        // Every answer comes 20 ms late, so that a pass lasts long enough to be killed in.
+        let sandbox = try RunningProgram.syncledger([
+            "sandbox", "--json", "--tickets", "40", "--issues", "0", "--no-rate-limits",
+            "--faults", #"{"addedLatencyMilliseconds": 20}"#,
+        ])
         defer {
             sandbox.send(SIGTERM)
             _ = sandbox.waitForExit(timeout: 30)
@@ -140,9 +143,11 @@ struct SyncCommandTests {
         for pause in [40, 90, 150, 220, 300, 380, 60, 500] {
             let pass = try RunningProgram.syncledger(
                 ["sync", "--config", file, "--once", "--ledger", ledger])
-            try await Task.sleep(for: .milliseconds(pause))
-            pass.send(SIGKILL)
-            if let result = pass.waitForExit(timeout: 60), result.status != 0 {
+            // Waited for on this thread: a sleeping task could wake long after the moment,
+            // while other tests hold the shared threads.
+            if pass.waitForExit(timeout: Double(pause) / 1_000) == nil {
+                // Still running at the moment, so killed there; wait until it is gone.
+                _ = pass.waitForExit(timeout: 60)
                 killed += 1
             }
         }
