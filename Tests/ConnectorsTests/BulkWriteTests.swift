@@ -130,15 +130,21 @@ struct BulkWriteTests {
         #expect(transport.take() == ["PUT /rest/api/3/issue/\(key)"])
     }
 
-    @Test func aJobUpdatesEachTicketWithItsOwnFieldsAndNamesTheOnesItRefused() async throws {
+    /// A Zendesk emulator on the test's clock, and a connector to it.
+    func zendesk() throws -> (HTTPServer, ZendeskConnector) {
         var configuration = ZendeskEmulator.Configuration()
         configuration.clock = clock
         let server = try HTTPServer(
             router: ZendeskEmulator(configuration: configuration).router)
-        defer { server.stop() }
         let zendesk = ZendeskConnector(
             connection: "zendesk", baseURL: server.baseURL,
             authentication: .basic(user: "agent@example.com/token", secret: "sandbox-token"))
+        return (server, zendesk)
+    }
+
+    @Test func aJobUpdatesEachTicketWithItsOwnFieldsAndNamesTheOnesItRefused() async throws {
+        let (server, zendesk) = try zendesk()
+        defer { server.stop() }
 
         let results = try await zendesk.updateMany([
             .init("3", ["subject": "Third"]), .init("999999", ["subject": "Nobody"]),
@@ -162,14 +168,8 @@ struct BulkWriteTests {
     }
 
     @Test func aJobsSafeUpdateOfATicketChangedSinceItsStampIsACollision() async throws {
-        var configuration = ZendeskEmulator.Configuration()
-        configuration.clock = clock
-        let server = try HTTPServer(
-            router: ZendeskEmulator(configuration: configuration).router)
+        let (server, zendesk) = try zendesk()
         defer { server.stop() }
-        let zendesk = ZendeskConnector(
-            connection: "zendesk", baseURL: server.baseURL,
-            authentication: .basic(user: "agent@example.com/token", secret: "sandbox-token"))
         let third = try #require(try await zendesk.ticket("3")?.upstreamAt)
         let fourth = try #require(try await zendesk.ticket("4")?.upstreamAt)
         clock.advance(seconds: 5)
