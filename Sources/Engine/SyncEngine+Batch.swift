@@ -339,30 +339,48 @@ extension SyncEngine {
     }
 
     /// `body` applied to each of `items`, at most `width` at once; the results in the items'
-    /// order. The first error thrown cancels the rest and is thrown.
+    /// order.
+    ///
+    /// After the first error no new item is started, the ones under way run to their end, and
+    /// then the error is thrown. They are not cancelled: cancelling a task while URLSession
+    /// starts a request for it can crash FoundationNetworking on Linux.
     static func concurrently<Item: Sendable, Output: Sendable>(
         _ items: [Item], width: Int, _ body: @escaping @Sendable (Item) async throws -> Output
     ) async throws -> [Output] {
-        try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+        let outcome = await withTaskGroup(of: (Int, Result<Output, any Error>).self) { group in
             var results = [Output?](repeating: nil, count: items.count)
+            var firstError: (any Error)?
             var next = 0
             func start() {
-                guard next < items.count else {
+                guard next < items.count, firstError == nil else {
                     return
                 }
                 let index = next
                 next += 1
-                group.addTask { (index, try await body(items[index])) }
+                group.addTask {
+                    do {
+                        return (index, .success(try await body(items[index])))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
             }
             for _ in 0..<max(width, 1) {
                 start()
             }
-            while let (index, result) = try await group.next() {
-                results[index] = result
+            while let (index, result) = await group.next() {
+                switch result {
+                case .success(let output): results[index] = output
+                case .failure(let error): firstError = firstError ?? error
+                }
                 start()
             }
-            return results.map { $0! }
+            if let firstError {
+                return Result<[Output], any Error>.failure(firstError)
+            }
+            return .success(results.map { $0! })
         }
+        return try outcome.get()
     }
 }
 

@@ -155,6 +155,7 @@ public struct SyncEngine: Sendable {
     /// ``guards``); the others go on.
     public func poll() async throws -> [String: Int] {
         try guards.catchUp(with: log)
+        // Each poll runs to its end even when another fails, and what it found is kept.
         let counts = try await Self.concurrently(
             configuration.connections, width: configuration.connections.count
         ) { connection in
