@@ -12,7 +12,7 @@ struct DeletionCommandTests {
             edit: { $0.replacingOccurrences(of: "pollEvery: 30s", with: "pollEvery: 1s") },
             apply: false)
         #expect(try String(contentsOfFile: setup.file, encoding: .utf8).contains("onDelete: tag"))
-        let port = Int.random(in: 42_000...52_000)
+        let port = try unusedLoopbackPort()
         let registered = try await setup.zendesk(
             "POST", "/api/v2/webhooks",
             body: ["webhook": ["endpoint": .string("http://127.0.0.1:\(port)/webhooks/zendesk")]])

@@ -24,7 +24,7 @@ struct StatusCommandTests {
     func showsEachConnection() async throws {
         let setup = try OAuthSandboxLedger(tickets: 4, rateLimits: true)
         defer { setup.stop() }
-        let port = Int.random(in: 42_000...52_000)
+        let port = try unusedLoopbackPort()
         let registered = try await SyncCommandTests.call(
             "POST", setup.zendesk + "/api/v2/webhooks", user: "agent@example.com/token",
             body: ["webhook": ["endpoint": .string("http://127.0.0.1:\(port)/webhooks/zendesk")]])

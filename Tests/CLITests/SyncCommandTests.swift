@@ -195,7 +195,7 @@ struct SyncCommandTests {
         defer { directory.remove() }
         let ledger = directory.ledger.path
         let file = directory.url.appendingPathComponent("syncledger.yaml").path
-        let port = Int.random(in: 42_000...52_000)
+        let port = try unusedLoopbackPort()
         let registered = try await Self.call(
             "POST", zendesk + "/api/v2/webhooks", user: "agent@example.com/token",
             body: ["webhook": ["endpoint": .string("http://127.0.0.1:\(port)/webhooks/zendesk")]])

@@ -13,7 +13,7 @@ struct WebhooksCommandTests {
                     of: "    project: SUP",
                     with: "    project: SUP\n    webhookSecret: vault:jira-webhook")
             })
-        let port = Int.random(in: 42_000...52_000)
+        let port = try unusedLoopbackPort()
         let base = "http://127.0.0.1:\(port)"
         let register = ["webhooks", "--config", setup.file, "--url", base]
 
@@ -73,7 +73,7 @@ struct WebhooksCommandTests {
                 #"{"webhookReorder": true, "webhookDuplicateRate": 0.5, "seed": 3}"#,
             ],
             edit: { $0.replacingOccurrences(of: "pollEvery: 30s", with: "pollEvery: 1s") })
-        let port = Int.random(in: 42_000...52_000)
+        let port = try unusedLoopbackPort()
         try setup.run(["webhooks", "--config", setup.file, "--url", "http://127.0.0.1:\(port)"])
         let sync = try RunningProgram.syncledger(
             ["sync", "--config", setup.file, "--listen", String(port), "--ledger", setup.ledger])
