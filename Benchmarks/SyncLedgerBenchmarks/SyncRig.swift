@@ -90,10 +90,7 @@ final class SyncRig {
             tableNames: projection.tableNames)
         engine = SyncEngine(
             log: log, store: store, configuration: file.configuration, connections: connections)
-        var ids: [CustomFieldReference: String] = [:]
-        for reference in file.configuration.customFields {
-            ids[reference] = try await connections.resolve(reference, in: file.configuration)
-        }
+        let ids = try await connections.resolveCustomFields(of: file.configuration)
         _ = try await log.append([try file.appliedEvent(resolving: ids)])
     }
 

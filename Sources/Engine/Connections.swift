@@ -96,6 +96,18 @@ public struct Connections: Sendable {
             return try await jira(connection).fieldID(named: reference.name)
         }
     }
+
+    /// The id of every custom field `configuration` names, each asked of its connection's API:
+    /// what ``ConfigurationFile/appliedEvent(resolving:)`` needs.
+    public func resolveCustomFields(of configuration: Configuration) async throws
+        -> [CustomFieldReference: String]
+    {
+        var ids: [CustomFieldReference: String] = [:]
+        for reference in configuration.customFields {
+            ids[reference] = try await resolve(reference, in: configuration)
+        }
+        return ids
+    }
 }
 
 /// Each connection's rate budget, made when the connection is first used.

@@ -204,13 +204,8 @@ extension SyncEngine {
             for case .created(let key) in made {
                 keys.append(key)
             }
-            var answered: [String: NewEvent] = [:]
-            do {
-                for event in try await jira.issues(keys, source: "writeResponse").found {
-                    answered[event.record?.remoteID ?? ""] = event
-                }
-            } catch is ConnectorError {
-                answered = [:]
+            let answered = try await Self.byRemoteID {
+                try await jira.issues(keys, source: "writeResponse").found
             }
             return made.map { result in
                 switch result {
@@ -265,7 +260,13 @@ extension SyncEngine {
         {
             return Array(repeating: .failed(error.description), count: chunk.count)
         }
-        let answered = try await readBack(updated: zip(chunk, done), from: zendesk)
+        let updated = zip(chunk, done).compactMap { write, outcome -> String? in
+            guard case .updated = outcome else {
+                return nil
+            }
+            return write.record.remoteID
+        }
+        let answered = try await readBack(updated, from: zendesk)
         var results: [ChunkResult] = []
         for (write, outcome) in zip(chunk, done) {
             switch outcome {
@@ -283,27 +284,31 @@ extension SyncEngine {
         return results
     }
 
-    /// The tickets a job updated, read back in one `show_many` request per 100 and keyed by
-    /// id: each one's observation is its update's answer, as a single update's would be. The
-    /// job's results hold no tickets, and without this the ledger would know neither the
-    /// values written nor the tickets' new times (the next safe update's stamp) until a poll
-    /// brought them. A read that fails leaves that to the poll.
-    private func readBack(
-        updated outcomes: Zip2Sequence<[PlannedWrite], [ZendeskConnector.TicketUpdateOutcome]>,
-        from zendesk: ZendeskConnector
-    ) async throws -> [String: NewEvent] {
-        var ids: [String] = []
-        for (write, outcome) in outcomes {
-            if case .updated = outcome {
-                ids.append(write.record.remoteID)
-            }
-        }
+    /// The tickets with `ids`, which a job updated, read back in one `show_many` request per
+    /// 100 and keyed by id: each one's observation is its update's answer, as a single update's
+    /// would be. The job's results hold no tickets, and without this the ledger would know
+    /// neither the values written nor the tickets' new times (the next safe update's stamp)
+    /// until a poll brought them.
+    private func readBack(_ ids: [String], from zendesk: ZendeskConnector) async throws
+        -> [String: NewEvent]
+    {
         guard !ids.isEmpty else {
             return [:]
         }
+        return try await Self.byRemoteID {
+            try await zendesk.tickets(ids, source: "writeResponse")
+        }
+    }
+
+    /// The observations `read` gives back after a batch's writes, keyed by their records'
+    /// remote ids; none when the provider refuses the read, which leaves the records to the
+    /// next poll.
+    private static func byRemoteID(_ read: () async throws -> [NewEvent]) async throws
+        -> [String: NewEvent]
+    {
         var answered: [String: NewEvent] = [:]
         do {
-            for event in try await zendesk.tickets(ids, source: "writeResponse") {
+            for event in try await read() {
                 answered[event.record?.remoteID ?? ""] = event
             }
         } catch is ConnectorError {

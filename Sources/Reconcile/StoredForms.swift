@@ -260,7 +260,7 @@ struct IntentRecord {
             operation = try reader.readByte("operation") == 1 ? .create : .update
             outcome = try reader.readVarint("outcome")
             let record = try reader.skipString("record")
-            guard let reference = SyncTables.reference(reader.contents[record]) else {
+            guard let reference = RecordReference(utf8: reader.contents[record]) else {
                 throw reader.failure("the record is not a reference")
             }
             self.record = reference

@@ -90,12 +90,6 @@ struct SyncTables {
         return bytes
     }
 
-    /// Reads a reference stored by ``key(_:extra:)``. The bytes were written from a valid
-    /// reference, so they are split, not checked again.
-    static func reference(_ bytes: some Collection<UInt8>) -> RecordReference? {
-        RecordReference(utf8: bytes)
-    }
-
     static func fieldKey(_ record: RecordReference, _ field: String) -> [UInt8] {
         fieldKey(key(record, extra: 1 + field.utf8.count), field)
     }
@@ -337,7 +331,7 @@ struct SyncTables {
     ) throws -> RecordReference? {
         let key = Self.linkKey(pair: pair, side: side, record)
         return try tables.withValue(in: links, forKey: key) { bytes in
-            guard let reference = Self.reference(bytes) else {
+            guard let reference = RecordReference(utf8: bytes) else {
                 throw LedgerError(.corrupt, "a stored link of \(record) is damaged")
             }
             return reference

@@ -225,11 +225,9 @@ public enum WritePlanner {
             // reading its fields.
             if let state = try sync.record(record, in: tables),
                 state.fields.values.contains(where: { $0.setBy != .zero }),
-                pair.admits(state, on: side),
-                let write = try create(
-                    pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
+                pair.admits(state, on: side)
             {
-                writes.append(write)
+                writes.append(create(pair: pair, from: side, for: record, state: state))
             }
         }
         return writes
@@ -255,22 +253,19 @@ public enum WritePlanner {
     ) throws -> PlannedWrite? {
         let sync = try SyncTables(tables)
         guard let side = pair.side(of: record), pair.creates(from: side),
+            try !isLinkedOrPending(record, on: side, in: pair, sync, tables),
             let state = try sync.record(record, in: tables), !state.isDeleted,
             pair.admits(state, on: side)
         else {
             return nil
         }
-        return try create(
-            pair: pair, from: side, for: record, state: state, sync: sync, tables: tables)
+        return create(pair: pair, from: side, for: record, state: state)
     }
 
+    /// The create of `record`, known to be unlinked with no create intended, from its `state`.
     static func create(
-        pair: SyncPair, from side: Side, for record: RecordReference, state: RecordState,
-        sync: SyncTables, tables: borrowing ProjectionTables
-    ) throws -> PlannedWrite? {
-        guard try !isLinkedOrPending(record, on: side, in: pair, sync, tables) else {
-            return nil
-        }
+        pair: SyncPair, from side: Side, for record: RecordReference, state: RecordState
+    ) -> PlannedWrite {
         var values = ValueObject()
         var decisions: [String: WriteIntent.Decision] = [:]
         for mapping in pair.fields {

@@ -57,17 +57,8 @@ struct ApplyCommand: Command {
     }
 
     func run() async throws -> Int32 {
-        guard let text = ConfigurationSource.read(path) else {
-            return ExitStatus.failure
-        }
-        let file: ConfigurationFile
-        do {
-            file = try ConfigurationFile(text: text, path: path)
-        } catch {
-            for problem in error.problems {
-                Output.line(problem.description)
-            }
-            Output.error("\(path) has problems and was not applied")
+        guard let file = ConfigurationSource.file(path, consequence: " and was not applied")
+        else {
             return ExitStatus.failure
         }
         let log = try EventLog.open(at: ledger)

@@ -92,4 +92,21 @@ enum ConfigurationSource {
         }
         return text
     }
+
+    /// The configuration file at `path`, or `nil` after saying why not: each of its problems
+    /// on standard output, then `<path> has problems` and `consequence` on standard error.
+    static func file(_ path: String, consequence: String) -> ConfigurationFile? {
+        guard let text = read(path) else {
+            return nil
+        }
+        do {
+            return try ConfigurationFile(text: text, path: path)
+        } catch {
+            for problem in error.problems {
+                Output.line(problem.description)
+            }
+            Output.error("\(path) has problems\(consequence)")
+            return nil
+        }
+    }
 }

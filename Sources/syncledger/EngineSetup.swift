@@ -22,17 +22,8 @@ struct EngineSetup {
     static func open(ledger: String, configuration path: String, doing: String) throws
         -> EngineSetup?
     {
-        guard let text = ConfigurationSource.read(path) else {
-            return nil
-        }
-        let file: ConfigurationFile
-        do {
-            file = try ConfigurationFile(text: text, path: path)
-        } catch {
-            for problem in error.problems {
-                Output.line(problem.description)
-            }
-            Output.error("\(path) has problems; nothing was \(doing)")
+        guard let file = ConfigurationSource.file(path, consequence: "; nothing was \(doing)")
+        else {
             return nil
         }
         let log = try EventLog.open(at: ledger)

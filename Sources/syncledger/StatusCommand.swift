@@ -41,19 +41,13 @@ struct StatusCommand: Command {
     func run() async throws -> Int32 {
         var connections: [Connection]?
         if let path {
-            guard let text = ConfigurationSource.read(path) else {
+            guard
+                let file = ConfigurationSource.file(
+                    path, consequence: "; run syncledger check \(path)")
+            else {
                 return ExitStatus.failure
             }
-            do {
-                connections = try ConfigurationFile(text: text, path: path).configuration
-                    .connections
-            } catch {
-                for problem in error.problems {
-                    Output.line(problem.description)
-                }
-                Output.error("\(path) has problems; run syncledger check \(path)")
-                return ExitStatus.failure
-            }
+            connections = file.configuration.connections
         }
         var options = EventLog.Options()
         options.readOnly = true

@@ -33,7 +33,7 @@ struct ChaosTests {
 
         // Twenty passes, each killed at a moment drawn from a fixed seed; from the fifth on,
         // a person renames an issue in Jira between kills.
-        var generator = SplitMix(seed: 2026)
+        var generator = SplitMix64(seed: 2026)
         var moments: [Int] = []
         var killed = 0
         var renamed: [String: String] = [:]
@@ -135,22 +135,5 @@ struct ChaosTests {
         let replay = try SyncLedgerCLI.run(["replay", "--ledger", ledger])
         #expect(replay.status == 0, "\(replay)")
         #expect(replay.stdout.contains("the live projections match"), "\(replay)")
-    }
-}
-
-/// A small seeded generator, so the kill moments are the same on every run.
-struct SplitMix {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var mixed = state
-        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-        return mixed ^ (mixed >> 31)
     }
 }

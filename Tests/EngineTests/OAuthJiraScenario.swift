@@ -89,10 +89,7 @@ final class OAuthJiraScenario {
         try connections.vault.store(
             .apiToken(account: "agent@example.com/token", token: "sandbox-token"), for: "zendesk")
         try await connect(connections)
-        var ids: [CustomFieldReference: String] = [:]
-        for reference in file.configuration.customFields {
-            ids[reference] = try await connections.resolve(reference, in: file.configuration)
-        }
+        let ids = try await connections.resolveCustomFields(of: file.configuration)
         _ = try await log.append([try file.appliedEvent(resolving: ids)])
     }
 
