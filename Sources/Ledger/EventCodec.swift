@@ -7,8 +7,8 @@ enum EventCodec {
     /// The encoding version this build writes and reads.
     static let version: UInt8 = 1
 
-    private static let hasRecord: UInt8 = 0x01
-    private static let hasUpstreamTime: UInt8 = 0x02
+    static let hasRecord: UInt8 = 0x01
+    static let hasUpstreamTime: UInt8 = 0x02
 
     static func key(_ sequence: SequenceNumber) -> [UInt8] {
         withUnsafeBytes(of: sequence.rawValue.bigEndian, Array.init)
@@ -55,67 +55,14 @@ enum EventCodec {
         event.body.encode(into: &writer)
     }
 
-    /// Decodes the value stored at `sequence`.
+    /// Decodes the value stored at `sequence`, checking and copying its body.
     ///
     /// Throws ``LedgerError``: ``LedgerError/Code/unsupportedEvent`` for an encoding version
     /// this build does not read, ``LedgerError/Code/corrupt`` for bytes that break the layout.
-    static func decode(_ bytes: UnsafeRawBufferPointer, at sequence: SequenceNumber) throws -> Event
+    static func decode(_ bytes: UnsafeRawBufferPointer, at sequence: SequenceNumber)
+        throws(LedgerError) -> Event
     {
-        var reader = ByteReader(bytes)
-        do {
-            let version = try reader.readByte("encoding version")
-            guard version == Self.version else {
-                throw LedgerError(
-                    .unsupportedEvent,
-                    "event \(sequence) uses encoding version \(version), but this build reads "
-                        + "version \(Self.version) only; use a newer syncledger to read it")
-            }
-            let kind = EventKind(code: try reader.readByte("kind"))
-            let id = try reader.readEventID("event id")
-            let recordedAt = Timestamp(
-                microsecondsSinceEpoch: Int64(
-                    bitPattern: try reader.readBigEndianUInt64("recorded time")))
-            let flagsOffset = reader.offset
-            let flags = try reader.readByte("flags")
-            guard flags & ~(hasRecord | hasUpstreamTime) == 0 else {
-                throw DecodingFailure(offset: flagsOffset, reason: "unknown flags \(flags)")
-            }
-            var upstreamAt: Timestamp?
-            if flags & hasUpstreamTime != 0 {
-                upstreamAt = Timestamp(
-                    microsecondsSinceEpoch: Int64(
-                        bitPattern: try reader.readBigEndianUInt64("upstream time")))
-            }
-            var record: RecordReference?
-            var streamVersion: UInt64 = 0
-            if flags & hasRecord != 0 {
-                record = RecordReference(
-                    connection: try reader.readString("connection"),
-                    recordType: try reader.readString("record type"),
-                    remoteID: try reader.readString("remote id"))
-                streamVersion = try reader.readVarint("stream version")
-            }
-            let causeCount = try reader.readLength("causation count")
-            var causation: [EventID] = []
-            causation.reserveCapacity(causeCount)
-            for _ in 0..<causeCount {
-                causation.append(try reader.readEventID("causation id"))
-            }
-            // The body is checked in place and copied out as bytes; it becomes a tree of Swift
-            // values only when a reader asks for it.
-            let bodyStart = reader.offset
-            try EncodedValue.validate(&reader)
-            guard reader.isAtEnd else {
-                throw reader.failure("\(reader.remaining) bytes follow the body")
-            }
-            let body = EncodedValue(validated: Array(bytes[bodyStart...]))
-            return Event(
-                sequence: sequence, id: id, kind: kind, record: record,
-                streamVersion: streamVersion, recordedAt: recordedAt, upstreamAt: upstreamAt,
-                causation: causation, encodedBody: body)
-        } catch let failure as DecodingFailure {
-            throw LedgerError(.corrupt, "event \(sequence) does not decode \(failure)")
-        }
+        try EventView(bytes, at: sequence).event()
     }
 
     // MARK: - Stream keys

@@ -81,6 +81,37 @@ extension EventLog {
         }
     }
 
+    /// Calls `body` with each stored event from `start` on, in `direction`, read in place, in
+    /// one read transaction, until `body` returns `false` or the log ends.
+    ///
+    /// This is the fastest way through the log: nothing is copied unless `body` takes it out
+    /// of the view, and a body is checked only when taken out (``EventView/body()``). The
+    /// view is borrowed for the call and cannot outlive it. An event whose envelope does not
+    /// decode ends the scan with its error; ``scan(from:direction:_:)`` can go past one.
+    public func scanInPlace(
+        from start: SequenceNumber,
+        direction: ReadDirection = .forward,
+        _ body: (borrowing EventView) throws -> Bool
+    ) throws {
+        try store.read { transaction in
+            try transaction.withCursor(on: store.events) { cursor in
+                guard try Self.position(cursor, at: start, direction: direction) else {
+                    return
+                }
+                var move = Cursor.Move.current
+                while true {
+                    let keepGoing = try cursor.withEntry(move) { key, value in
+                        try body(try EventView(key: key, value: value))
+                    }
+                    guard keepGoing == true else {
+                        return
+                    }
+                    move = direction == .forward ? .next : .previous
+                }
+            }
+        }
+    }
+
     /// Puts the cursor on the first event to read from `start` in `direction`; `false` when
     /// there is none.
     private static func position(
@@ -174,15 +205,6 @@ extension EventLog {
     static func decode(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer)
         -> Result<Event, LedgerError>
     {
-        guard let sequence = EventCodec.sequence(fromKey: key) else {
-            return .failure(LedgerError(.corrupt, "the log holds a key of \(key.count) bytes"))
-        }
-        do {
-            return .success(try EventCodec.decode(value, at: sequence))
-        } catch let error as LedgerError {
-            return .failure(error)
-        } catch {
-            return .failure(LedgerError(.corrupt, "event \(sequence): \(error)"))
-        }
+        Result { () throws(LedgerError) in try EventView(key: key, value: value).event() }
     }
 }

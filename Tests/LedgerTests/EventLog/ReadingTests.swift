@@ -68,6 +68,65 @@ struct ReadCase: Sendable, CustomTestStringConvertible {
         }
     }
 
+    @Test func aScanInPlaceSeesWhatWholeEventsHold() async throws {
+        try await withLedger { log, _ in
+            let upstream = try #require(Timestamp(rfc3339: "2026-11-30T08:00:00.25Z"))
+            let first = observed(.ticket("ü/1:x"), ["subject": "Printer", "tags": ["a", "b"]])
+            try await log.append([
+                first,
+                NewEvent(
+                    kind: .writeIntended, record: .ticket("2", connection: "jira"),
+                    upstreamAt: upstream, causation: [first.id, fixedID(9)],
+                    body: ["fields": ["summary": "Printer"]]),
+                NewEvent(kind: .configApplied, record: nil, body: .string("not a collection")),
+                observed(.ticket("ü/1:x"), [:]),
+            ])
+            let whole = try log.read(from: .zero, limit: 10)
+
+            for direction in [ReadDirection.forward, .backward] {
+                var viewed: [Event] = []
+                var counts: [Int?] = []
+                var concerning: [Bool] = []
+                try log.scanInPlace(from: direction == .forward ? 1 : 4, direction: direction) {
+                    view in
+                    viewed.append(try view.event())
+                    counts.append(view.bodyCount)
+                    concerning.append(view.concerns(.ticket("ü/1:x")))
+                    #expect(view.causationCount == view.causation.count)
+                    #expect(view.bodySize == (try view.body()).bytes.count)
+                    return true
+                }
+                let expected = direction == .forward ? whole : whole.reversed()
+                #expect(viewed == expected)
+                let expectedCounts: [Int?] = [2, 1, nil, 0]
+                let expectedConcerning = [true, false, false, true]
+                #expect(
+                    counts == (direction == .forward ? expectedCounts : expectedCounts.reversed()))
+                #expect(
+                    concerning
+                        == (direction == .forward
+                            ? expectedConcerning : expectedConcerning.reversed()))
+            }
+            #expect(whole[1].upstreamAt == upstream)
+            #expect(whole[1].causation == [first.id, fixedID(9)])
+        }
+    }
+
+    @Test func aScanInPlaceStopsWhenTheBodyAsksTo() async throws {
+        try await withLedger { log, _ in
+            try await log.append((1...10).map { _ in observed(.ticket("1")) })
+            var seen: [UInt64] = []
+            var versions: [UInt64] = []
+            try log.scanInPlace(from: 4) { view in
+                seen.append(view.sequence.rawValue)
+                versions.append(view.streamVersion)
+                return seen.count < 3
+            }
+            #expect(seen == [4, 5, 6])
+            #expect(versions == [4, 5, 6])
+        }
+    }
+
     @Test func aRecordsStreamHoldsItsEventsInVersionOrder() async throws {
         try await withLedger { log, _ in
             let four = RecordReference.ticket("4")

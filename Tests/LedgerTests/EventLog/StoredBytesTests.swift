@@ -115,6 +115,60 @@ import Testing
         }
     }
 
+    @Test func aScanInPlaceLendsAnEventWithADamagedBodyAndRefusesItsBody() async throws {
+        try await Self.withThreeEvents { path in
+            var bytes = try storedEvent(2, in: path)
+            bytes.removeSubrange(28...)
+            // An object of one member whose value has an unknown tag.
+            try replaceStoredEvent(2, in: path, with: bytes + [7, 1, 1, 0x6e, 9])
+            let log = try EventLog.open(at: path)
+            defer { log.close() }
+
+            var ids: [EventID] = []
+            var bodies: [Result<Value, LedgerError>] = []
+            try log.scanInPlace(from: .zero) { view in
+                ids.append(view.id)
+                #expect(view.bodyCount == 1)
+                bodies.append(Result { () throws(LedgerError) in try view.body().value })
+                return true
+            }
+            #expect(ids == [fixedID(1), fixedID(2), fixedID(3)])
+            #expect(try bodies[0].get() == ["n": 1])
+            #expect(try bodies[2].get() == ["n": 3])
+            guard case .failure(let failure) = bodies[1] else {
+                Issue.record("the damaged body was delivered as \(bodies[1])")
+                return
+            }
+            #expect(failure.code == .corrupt)
+            #expect(failure.message.contains("event 2"), "\(failure.message)")
+            #expect(failure.message.contains("unknown value tag 9"), "\(failure.message)")
+        }
+    }
+
+    @Test func aScanInPlaceEndsWithTheErrorOfAnEnvelopeThatDoesNotDecode() async throws {
+        for (damage, code) in [
+            ({ (bytes: inout [UInt8]) in bytes[26] |= 0x04 }, LedgerError.Code.corrupt),
+            ({ (bytes: inout [UInt8]) in bytes[0] = 2 }, .unsupportedEvent),
+        ] {
+            try await Self.withThreeEvents { path in
+                try modifyStoredEvent(2, in: path, damage)
+                let log = try EventLog.open(at: path)
+                defer { log.close() }
+
+                var seen: [UInt64] = []
+                let error = #expect(throws: LedgerError.self) {
+                    try log.scanInPlace(from: .zero) { view in
+                        seen.append(view.sequence.rawValue)
+                        return true
+                    }
+                }
+                #expect(error?.code == code)
+                #expect(error?.message.contains("event 2") == true, "\(error?.message ?? "")")
+                #expect(seen == [1])
+            }
+        }
+    }
+
     @Test func aLedgerWhoseLastEventIsDamagedStillReadsTheOthers() async throws {
         try await Self.withThreeEvents { path in
             try replaceStoredEvent(3, in: path, with: [0x01])
