@@ -72,11 +72,18 @@ enum AppendCase {
         let appendRaw = eventsPerSecond(count, raw.append)
         let scanLedger = eventsPerSecond(count, ledger.scan)
         let scanRaw = eventsPerSecond(count, raw.scan)
-        if let buildTime = ledger.scanBuildingBodies {
-            let built = eventsPerSecond(count, buildTime)
+        for (name, time) in [
+            ("making record references", ledger.scanMakingReferences),
+            ("checking every body", ledger.scanCheckingBodies),
+            ("building every body", ledger.scanBuildingBodies),
+        ] {
+            guard let time else {
+                continue
+            }
+            let scanned = eventsPerSecond(count, time)
             report(
-                "scan building every body: \(rate(built)) events/s, raw lmdb \(rate(scanRaw)) "
-                    + "events/s, ratio \(fixed(built / scanRaw, decimals: 2))")
+                "scan \(name): \(rate(scanned)) events/s, raw lmdb \(rate(scanRaw)) "
+                    + "events/s, ratio \(fixed(scanned / scanRaw, decimals: 2))")
         }
         report("memory: peak RssAnon \(megabytes(peak)) MB (limit 150 MB)")
         report(
@@ -98,6 +105,12 @@ enum AppendCase {
         var append: Duration
         /// Time spent in the full scan.
         var scan: Duration
+        /// Time spent in a full scan in place that also makes every event's record reference;
+        /// the raw store has no such step and leaves it `nil`.
+        var scanMakingReferences: Duration? = nil
+        /// Time spent in a full scan that also checks and copies out every body, as reading
+        /// whole ``Event`` values does; the raw store has no such step and leaves it `nil`.
+        var scanCheckingBodies: Duration? = nil
         /// Time spent in a full scan that also builds every body as a `Value` tree; the raw
         /// store has no such step and leaves it `nil`.
         var scanBuildingBodies: Duration? = nil
@@ -131,8 +144,32 @@ enum AppendCase {
                 "the ledger scan read \(scanned.events) events, not \(settings.eventCount)")
         }
         report(
-            "  ledger scan: \(fixed(scanTime.seconds, decimals: 2)) s, envelopes decoded and "
-                + "bodies validated, \(scanned.members) body members counted")
+            "  ledger scan in place: \(fixed(scanTime.seconds, decimals: 2)) s, every envelope "
+                + "decoded, \(scanned.members) body members counted from body heads, checksum "
+                + "\(scanned.checksum)")
+
+        let (referenced, referenceTime) = try measureBest(of: 3) {
+            try scanMakingReferences(log)
+        }
+        guard referenced.events == settings.eventCount, referenced.records == settings.eventCount
+        else {
+            throw BenchmarkError(
+                "the scan making references read \(referenced.events) events and made "
+                    + "\(referenced.records) references, not \(settings.eventCount) of each")
+        }
+        report(
+            "  ledger scan in place making every record reference: "
+                + "\(fixed(referenceTime.seconds, decimals: 2)) s, "
+                + "\(rate(eventsPerSecond(referenced.events, referenceTime))) events/s")
+
+        let (checked, checkTime) = try measureBest(of: 3) { try scanCheckingBodies(log) }
+        guard checked.events == settings.eventCount, checked.members == scanned.members else {
+            throw BenchmarkError("the scan checking bodies read \(checked) instead of \(scanned)")
+        }
+        report(
+            "  ledger scan of whole events, every body checked and copied: "
+                + "\(fixed(checkTime.seconds, decimals: 2)) s, "
+                + "\(rate(eventsPerSecond(checked.events, checkTime))) events/s")
 
         let (built, buildTime) = try measureBest(of: 3) { try scanBuildingBodies(log) }
         guard built.events == settings.eventCount, built.members == scanned.members else {
@@ -151,18 +188,60 @@ enum AppendCase {
             "  raw lmdb scan of the ledger's own file: "
                 + "\(rate(eventsPerSecond(stored.result.count, stored.duration))) events/s")
         return BulkResult(
-            append: appendTime, scan: scanTime, scanBuildingBodies: buildTime,
+            append: appendTime, scan: scanTime, scanMakingReferences: referenceTime,
+            scanCheckingBodies: checkTime, scanBuildingBodies: buildTime,
             valueBytes: stored.result.valueBytes)
     }
 
-    /// Reads the whole log with ``EventLog/scan(from:direction:_:)``, which decodes every
-    /// event's envelope and validates its body, and returns the event count and the number
-    /// of body members, read from each validated body.
-    private static func scanDecoding(_ log: EventLog) throws -> (events: Int, members: Int) {
+    /// Reads the whole log in place with ``EventLog/scanInPlace(from:direction:_:)``, which
+    /// decodes every event's envelope (its record reference's text checked as UTF-8 but left
+    /// in place), and reads the member count at the head of each body. Every decoded field
+    /// feeds a checksum, so none of the work can be left out. Returns the events, the body
+    /// members counted and the checksum.
+    private static func scanDecoding(_ log: EventLog) throws -> (
+        events: Int, members: Int, checksum: UInt64
+    ) {
+        var events = 0
+        var members = 0
+        var checksum: UInt64 = 0
+        try log.scanInPlace(from: SequenceNumber(1)) { event in
+            events += 1
+            members += event.bodyCount ?? 0
+            checksum &+= UInt64(event.kind.code) &+ event.streamVersion &+ event.id.low
+            checksum &+= UInt64(bitPattern: event.recordedAt.microseconds)
+            checksum &+= UInt64(bitPattern: event.upstreamAt?.microseconds ?? 0)
+            checksum &+= UInt64(event.causationCount) &+ UInt64(event.bodySize)
+            return true
+        }
+        return (events, members, checksum)
+    }
+
+    /// Reads the whole log in place as ``scanDecoding(_:)`` does, and also makes every event's
+    /// record reference, three strings copied out of the map. Returns the events and the
+    /// references made.
+    private static func scanMakingReferences(_ log: EventLog) throws -> (
+        events: Int, records: Int
+    ) {
+        var events = 0
+        var records = 0
+        try log.scanInPlace(from: SequenceNumber(1)) { event in
+            events += 1
+            if let record = event.record, !record.remoteID.isEmpty {
+                records += 1
+            }
+            return true
+        }
+        return (events, records)
+    }
+
+    /// Reads the whole log with ``EventLog/scan(from:direction:_:)``, which hands out whole
+    /// events, each body checked against the canonical encoding and copied, and counts the
+    /// members of each body.
+    private static func scanCheckingBodies(_ log: EventLog) throws -> (events: Int, members: Int) {
         try scan(log) { $0.encodedBody.count ?? 0 }
     }
 
-    /// Reads the whole log as ``scanDecoding(_:)`` does, and also builds every body as a
+    /// Reads the whole log as ``scanCheckingBodies(_:)`` does, and also builds every body as a
     /// ``Value`` tree, which is what a reader that needs every field pays.
     private static func scanBuildingBodies(_ log: EventLog) throws -> (events: Int, members: Int) {
         try scan(log) { $0.body.objectValue?.count ?? 0 }
