@@ -26,6 +26,11 @@ package struct ByteWriter {
         bytes.append(contentsOf: other)
     }
 
+    /// Bytes as they are, from a buffer.
+    package mutating func write(contentsOf other: UnsafeRawBufferPointer) {
+        bytes.append(contentsOf: other)
+    }
+
     package mutating func write(bigEndian value: UInt64) {
         withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
     }

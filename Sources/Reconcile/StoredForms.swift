@@ -1,3 +1,4 @@
+import Glibc
 import Ledger
 
 /// The binary forms of the sync projection's hot tables.
@@ -8,7 +9,196 @@ import Ledger
 /// it. Every integer is an unsigned LEB128 varint unless said otherwise; `bytes` is a varint
 /// length and the bytes. `docs/projections.md` lists the layouts.
 
-/// A field in the `fields` table.
+/// A record in the `records` table: whether it lives, and every field it holds.
+///
+/// Layout: state (1 byte: 0 live, 1 deleted, 2 known only from the ledger's own writes, never
+/// reported), the deleting event's position if deleted, the field count, then each field in
+/// the byte order of its name: the name (bytes) and the field (bytes, a ``FieldRecord``).
+/// A live record's entry starts with a zero byte, so a scan can tell the live ones apart
+/// without decoding.
+///
+/// One entry per record keeps an observation to one read and one write of this table, however
+/// many fields it reports. The fields stay as stored bytes until one is asked for; changes are
+/// kept aside and merged in when the entry is stored again.
+struct RecordEntry {
+    /// Whether the record lives, as ``state`` stores it.
+    enum State: UInt8 {
+        case live = 0
+        case deleted = 1
+        case unreported = 2
+    }
+
+    var state: State
+    /// The event that reported the record deleted, when it is.
+    var deletedBy: UInt64 = 0
+
+    /// The entry as read.
+    private let bytes: [UInt8]
+    /// Where each stored field's name and value lie in ``bytes``, in name order.
+    private let slots: [(name: Range<Int>, field: Range<Int>)]
+    /// Fields set since the entry was read, in name order.
+    private var changes: [(name: [UInt8], field: FieldRecord)] = []
+
+    /// A record the table does not hold yet.
+    init(state: State) {
+        self.state = state
+        bytes = []
+        slots = []
+    }
+
+    init(stored buffer: UnsafeRawBufferPointer) throws {
+        var reader = ByteReader(buffer)
+        var slots: [(name: Range<Int>, field: Range<Int>)] = []
+        do {
+            guard let state = State(rawValue: try reader.readByte("state")) else {
+                throw reader.failure("unknown record state")
+            }
+            self.state = state
+            if state == .deleted {
+                deletedBy = try reader.readVarint("deleted by")
+            }
+            let count = try reader.readLength("field count")
+            slots.reserveCapacity(count)
+            for _ in 0..<count {
+                let name = try reader.skipString("field name")
+                slots.append((name, try reader.skipString("field")))
+            }
+            guard reader.isAtEnd else {
+                throw reader.failure("\(reader.remaining) bytes follow the record")
+            }
+        } catch {
+            throw LedgerError(.corrupt, "a stored record does not decode \(error)")
+        }
+        bytes = Array(buffer)
+        self.slots = slots
+    }
+
+    /// The record's state as ``SyncTables/deletedBy(_:in:)`` reports it: `nil` for a record
+    /// never reported, zero while it lives.
+    var deletion: UInt64? {
+        switch state {
+        case .live: 0
+        case .deleted: deletedBy
+        case .unreported: nil
+        }
+    }
+
+    /// Whether the entry holds no field.
+    var isEmpty: Bool { slots.isEmpty && changes.isEmpty }
+
+    /// The field called `name`, or `nil` when the record holds none.
+    func field(_ name: String) throws -> FieldRecord? {
+        var name = name
+        return try name.withUTF8 { name in
+            if let index = changes.firstIndex(where: { $0.name.elementsEqual(name) }) {
+                return changes[index].field
+            }
+            return try withStoredField(name) { try $0.map(FieldRecord.init(stored:)) }
+        }
+    }
+
+    /// Calls `body` with the stored bytes of the field whose name is the UTF-8 `name`, or with
+    /// `nil` when none is stored; changes made since the entry was read are not seen.
+    func withStoredField<R>(
+        _ name: UnsafeBufferPointer<UInt8>, _ body: (UnsafeRawBufferPointer?) throws -> R
+    ) rethrows -> R {
+        try bytes.withUnsafeBytes { buffer in
+            for slot in slots where slot.name.count == name.count {
+                if name.isEmpty
+                    || memcmp(
+                        buffer.baseAddress! + slot.name.lowerBound, name.baseAddress!, name.count)
+                        == 0
+                {
+                    return try body(UnsafeRawBufferPointer(rebasing: buffer[slot.field]))
+                }
+            }
+            return try body(nil)
+        }
+    }
+
+    /// Sets the field called `name`, replacing what the record held.
+    mutating func set(_ field: FieldRecord, named name: String) {
+        let name = Array(name.utf8)
+        if let index = changes.firstIndex(where: { $0.name == name }) {
+            changes[index].field = field
+            return
+        }
+        let index =
+            changes.firstIndex { name.lexicographicallyPrecedes($0.name) } ?? changes.endIndex
+        changes.insert((name, field), at: index)
+    }
+
+    /// Calls `body` with every field's name and value, in name order.
+    func forEachField(_ body: (String, FieldRecord) throws -> Void) throws {
+        try merged { name, stored, change in
+            let field = try change ?? FieldRecord(stored: stored!)
+            try body(String(decoding: name, as: UTF8.self), field)
+        }
+    }
+
+    /// The entry as the table stores it, changes merged in.
+    var stored: [UInt8] {
+        var writer = ByteWriter(capacity: bytes.count + changes.count * 64 + 16)
+        writer.write(state.rawValue)
+        if state == .deleted {
+            writer.write(varint: deletedBy)
+        }
+        var count = 0
+        // Counted first, written second; neither step decodes a stored field, so neither fails.
+        try? merged { _, _, _ in count += 1 }
+        writer.write(varint: UInt64(count))
+        try? merged { name, stored, change in
+            writer.write(varint: UInt64(name.count))
+            writer.write(contentsOf: name)
+            if let change {
+                writer.write(bytes: change.stored)
+            } else if let stored {
+                writer.write(varint: UInt64(stored.count))
+                writer.write(contentsOf: stored)
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Walks stored fields and changes together in name order; a change replaces the stored
+    /// field of the same name. `body` gets the name, the stored bytes of an unchanged field,
+    /// and the change of a changed one.
+    private func merged(
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer?, FieldRecord?) throws -> Void
+    ) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var next = 0
+            for change in changes {
+                try change.name.withUnsafeBytes { changed in
+                    while next < slots.count {
+                        let name = UnsafeRawBufferPointer(rebasing: buffer[slots[next].name])
+                        guard name.lexicographicallyPrecedes(changed) else {
+                            break
+                        }
+                        try body(
+                            name, UnsafeRawBufferPointer(rebasing: buffer[slots[next].field]), nil)
+                        next += 1
+                    }
+                    if next < slots.count,
+                        UnsafeRawBufferPointer(rebasing: buffer[slots[next].name])
+                            .elementsEqual(changed)
+                    {
+                        next += 1
+                    }
+                    try body(changed, nil, change.field)
+                }
+            }
+            while next < slots.count {
+                try body(
+                    UnsafeRawBufferPointer(rebasing: buffer[slots[next].name]),
+                    UnsafeRawBufferPointer(rebasing: buffer[slots[next].field]), nil)
+                next += 1
+            }
+        }
+    }
+}
+
+/// A field of a record in the `records` table.
 ///
 /// Layout: flags (1 byte: 1 has value, 2 has upstream time, 4 echo, 8 has written value,
 /// 16 written value awaits its echo), set-by position, upstream time (8 bytes, big-endian,
@@ -34,6 +224,38 @@ struct FieldRecord: Equatable {
     private static let writtenOpen: UInt8 = 16
 
     init() {}
+
+    /// Whether a stored field has been observed holding exactly `value` with an upstream time
+    /// no older than `upstreamAt`, or holds a newer one: either way a report of `value` at
+    /// `upstreamAt` changes nothing. Reads the head of the field, and decodes nothing.
+    static func settles(
+        stored buffer: UnsafeRawBufferPointer, value: [UInt8], upstreamAt: Int64?
+    ) throws -> Bool {
+        var reader = ByteReader(buffer)
+        do {
+            let flags = try reader.readByte("flags")
+            let setBy = try reader.readVarint("set by")
+            if flags & Self.hasUpstream != 0 {
+                let known = Int64(bitPattern: try reader.readBigEndianUInt64("upstream time"))
+                if let upstreamAt, upstreamAt < known {
+                    return true
+                }
+            }
+            guard setBy != 0, flags & Self.hasValue != 0 else {
+                return false
+            }
+            let range = try reader.skipString("value")
+            return value.withUnsafeBytes { value in
+                range.count == value.count
+                    && (value.isEmpty
+                        || memcmp(
+                            buffer.baseAddress! + range.lowerBound, value.baseAddress!, value.count)
+                            == 0)
+            }
+        } catch {
+            throw LedgerError(.corrupt, "a stored field does not decode \(error)")
+        }
+    }
 
     /// The upstream time of a stored field, read without the rest of it.
     static func upstreamAt(stored buffer: UnsafeRawBufferPointer) throws -> Int64? {

@@ -6,8 +6,8 @@ import Ledger
 ///
 /// Tables (`docs/projections.md` gives every layout):
 /// - `config`: `current` → the configuration in force and the event that applied it;
-/// - `records`: `connection:type/id` → the event that reported it deleted (0 while live);
-/// - `fields`: reference, NUL, field name → the field's value and provenance (``FieldRecord``);
+/// - `records`: `connection:type/id` → whether the record lives, and every field's value and
+///   provenance (``RecordEntry``);
 /// - `links`: pair, NUL, `L` or `R`, reference → the counterpart's reference; pair, NUL, `C`,
 ///   reference → the position of a create intended for that record and not yet concluded;
 /// - `pairs`: pair, NUL, left reference, NUL, left field → the field's agreement, wanted
@@ -15,9 +15,9 @@ import Ledger
 /// - `intents`: position (8 bytes, big-endian) → the intent and its outcome (``IntentRecord``).
 public struct SyncProjection: Projection {
     /// The fold's name and version.
-    public let identity = "syncledger.sync/3"
+    public let identity = "syncledger.sync/4"
     /// The tables listed above.
-    public let tableNames = ["config", "records", "fields", "links", "pairs", "intents"]
+    public let tableNames = ["config", "records", "links", "pairs", "intents"]
 
     /// When set, every write intent is compared with today's plan before it is applied.
     public let planCheck: PlanCheck?
@@ -59,7 +59,6 @@ public struct SyncProjection: Projection {
 struct SyncTables {
     let config: ProjectionTable
     let records: ProjectionTable
-    let fields: ProjectionTable
     let links: ProjectionTable
     let pairs: ProjectionTable
     let intents: ProjectionTable
@@ -67,7 +66,6 @@ struct SyncTables {
     init(_ tables: borrowing ProjectionTables) throws {
         config = try tables.table("config")
         records = try tables.table("records")
-        fields = try tables.table("fields")
         links = try tables.table("links")
         pairs = try tables.table("pairs")
         intents = try tables.table("intents")
@@ -87,18 +85,6 @@ struct SyncTables {
         bytes.append(contentsOf: record.recordType.utf8)
         bytes.append(UInt8(ascii: "/"))
         bytes.append(contentsOf: record.remoteID.utf8)
-        return bytes
-    }
-
-    static func fieldKey(_ record: RecordReference, _ field: String) -> [UInt8] {
-        fieldKey(key(record, extra: 1 + field.utf8.count), field)
-    }
-
-    /// The key of `field` of the record whose key is `recordKey`.
-    static func fieldKey(_ recordKey: [UInt8], _ field: String) -> [UInt8] {
-        var bytes = recordKey
-        bytes.append(0)
-        bytes.append(contentsOf: field.utf8)
         return bytes
     }
 
@@ -159,59 +145,58 @@ struct SyncTables {
 
     // MARK: Records and fields
 
-    /// The event that reported `record` deleted: `nil` for a record never seen, zero for a
+    /// The event that reported `record` deleted: `nil` for a record never reported, zero for a
     /// live one.
     func deletedBy(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
         -> UInt64?
     {
-        try tables.withValue(in: records, forKey: Self.key(record)) { bytes in
-            var reader = ByteReader(bytes)
-            do {
-                return try reader.readVarint("deleted by")
-            } catch {
-                throw LedgerError(.corrupt, "the stored record \(record) does not decode \(error)")
-            }
-        }
+        try entry(record, in: tables)?.deletion
     }
 
-    func setDeletedBy(
-        _ sequence: UInt64, for record: RecordReference, in tables: borrowing ProjectionTables
-    ) throws {
-        var writer = ByteWriter(capacity: 10)
-        writer.write(varint: sequence)
-        try tables.put(writer.bytes, forKey: Self.key(record), in: records)
+    /// The entry of `record`, or `nil` when no event has named it.
+    func entry(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
+        -> RecordEntry?
+    {
+        try entry(key: Self.key(record), in: tables)
     }
 
-    func field(_ key: [UInt8], in tables: borrowing ProjectionTables) throws -> FieldRecord? {
-        try tables.withValue(in: fields, forKey: key) { try FieldRecord(stored: $0) }
+    /// The entry stored under `key`, or `nil`.
+    func entry(key: [UInt8], in tables: borrowing ProjectionTables) throws -> RecordEntry? {
+        try tables.withValue(in: records, forKey: key) { try RecordEntry(stored: $0) }
     }
 
-    /// The latest upstream time of any field of `record`, read without decoding the values.
+    /// Stores `entry` under `key`.
+    func store(_ entry: RecordEntry, key: [UInt8], in tables: borrowing ProjectionTables) throws {
+        try tables.put(entry.stored, forKey: key, in: records)
+    }
+
+    /// The latest upstream time of any field of `record`.
     func lastChanged(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
         -> Timestamp?
     {
         var latest: Int64?
-        try tables.forEach(in: fields, withPrefix: Self.key(record) + [0]) { _, value in
-            if let time = try FieldRecord.upstreamAt(stored: value), time > latest ?? .min {
+        try entry(record, in: tables)?.forEachField { _, field in
+            if let time = field.upstreamAt, time > latest ?? .min {
                 latest = time
             }
-            return true
         }
         return latest.map(Timestamp.init(microsecondsSinceEpoch:))
     }
 
     /// What the ledger knows of the fields `names` of `record` (whether it is deleted, and
-    /// each of those fields it holds), read field by field rather than the whole record.
+    /// each of those fields it holds), decoding only those fields.
     func record(
         _ record: RecordReference, fields names: [String], in tables: borrowing ProjectionTables
     ) throws -> RecordState {
         var state = RecordState()
-        if let deletedBy = try deletedBy(record, in: tables), deletedBy != 0 {
+        guard let entry = try entry(record, in: tables) else {
+            return state
+        }
+        if let deletedBy = entry.deletion, deletedBy != 0 {
             state.deletedBy = SequenceNumber(deletedBy)
         }
-        let recordKey = Self.key(record, extra: 32)
         for name in names where state.fields[name] == nil {
-            if let field = try field(Self.fieldKey(recordKey, name), in: tables) {
+            if let field = try entry.field(name) {
                 state.fields[name] = try field.state()
             }
         }
@@ -222,18 +207,15 @@ struct SyncTables {
     func record(_ record: RecordReference, in tables: borrowing ProjectionTables) throws
         -> RecordState?
     {
-        let deletedBy = try deletedBy(record, in: tables)
-        var state = RecordState()
-        state.deletedBy = deletedBy.flatMap { $0 == 0 ? nil : SequenceNumber($0) }
-        let prefix = Self.key(record) + [0]
-        var found = deletedBy != nil
-        try tables.forEach(in: fields, withPrefix: prefix) { key, value in
-            let name = String(decoding: key.dropFirst(prefix.count), as: UTF8.self)
-            state.fields[name] = try FieldRecord(stored: value).state()
-            found = true
-            return true
+        guard let entry = try entry(record, in: tables) else {
+            return nil
         }
-        return found ? state : nil
+        var state = RecordState()
+        state.deletedBy = entry.deletion.flatMap { $0 == 0 ? nil : SequenceNumber($0) }
+        try entry.forEachField { name, field in
+            state.fields[name] = try field.state()
+        }
+        return state
     }
 
     func observe(
@@ -247,16 +229,30 @@ struct SyncTables {
         guard try body.encodedString("source") != nil else {
             throw body.damaged("source", "expected a non-empty string")
         }
-        if try deletedBy(reference, in: tables) != 0 {
-            // New, or reported again after a deletion: the record lives.
-            try setDeletedBy(0, for: reference, in: tables)
-        }
+        let recordKey = Self.key(reference)
+        var entry = try self.entry(key: recordKey, in: tables) ?? RecordEntry(state: .unreported)
+        // New, or reported again after a deletion: the record lives.
+        var changed = entry.state != .live
+        entry.state = .live
+        entry.deletedBy = 0
         // The fields that changed, in key order, and whether each was an echo.
         var touched: [(name: String, field: FieldRecord)] = []
-        let recordKey = Self.key(reference, extra: 32)
         for (name, value) in reported {
-            let key = Self.fieldKey(recordKey, name)
-            var field = try self.field(key, in: tables) ?? FieldRecord()
+            var utf8 = name
+            let settled = try utf8.withUTF8 { name in
+                try entry.withStoredField(name) { stored in
+                    try stored.map {
+                        try FieldRecord.settles(
+                            stored: $0, value: value.bytes,
+                            upstreamAt: event.upstreamAt?.microseconds)
+                    } ?? false
+                }
+            }
+            if settled {
+                // A late or repeated report: see the checks below, which decide it in full.
+                continue
+            }
+            var field = try entry.field(name) ?? FieldRecord()
             if let known = field.upstreamAt, let reported = event.upstreamAt?.microseconds,
                 reported < known
             {
@@ -280,8 +276,12 @@ struct SyncTables {
             field.value = value.bytes
             field.setBy = event.sequence.rawValue
             field.upstreamAt = event.upstreamAt?.microseconds
-            try tables.put(field.stored, forKey: key, in: fields)
+            entry.set(field, named: name)
             touched.append((name, field))
+        }
+        changed = changed || !touched.isEmpty
+        if changed {
+            try store(entry, key: recordKey, in: tables)
         }
         guard let configuration, !touched.isEmpty else {
             return
@@ -318,8 +318,12 @@ struct SyncTables {
         guard let reference = event.record else {
             throw BodyReader(event).damaged("record", "a deletion names its record")
         }
-        if (try deletedBy(reference, in: tables) ?? 0) == 0 {
-            try setDeletedBy(event.sequence.rawValue, for: reference, in: tables)
+        let key = Self.key(reference)
+        var entry = try self.entry(key: key, in: tables) ?? RecordEntry(state: .unreported)
+        if entry.state != .deleted {
+            entry.state = .deleted
+            entry.deletedBy = event.sequence.rawValue
+            try store(entry, key: key, in: tables)
         }
     }
 
@@ -375,11 +379,10 @@ struct SyncTables {
         try tables.put(Self.key(left), forKey: rightKey, in: links)
         // A new link: the sides have never agreed, so every mapped field is decided as if the
         // left had just changed it, and authority settles any difference.
-        let leftRecordKey = Self.key(left, extra: 32)
+        let leftEntry = try entry(left, in: tables)
         var changes: [(mapping: FieldMapping, field: FieldRecord?)] = []
         for mapping in pair.fields {
-            changes.append(
-                (mapping, try field(Self.fieldKey(leftRecordKey, mapping.left), in: tables)))
+            changes.append((mapping, try leftEntry?.field(mapping.left)))
         }
         try decide(
             changes.map { mapping, field in
@@ -416,14 +419,13 @@ struct SyncTables {
         }
         let left = side == .left ? record : counterpart
         let prefix = Self.pairPrefix(pair: pair.name, left: left)
-        let counterpartKey = Self.key(counterpart, extra: 32)
+        let counterpartEntry = try entry(counterpart, in: tables)
         for (mapping, field) in changes {
             let key = prefix + Array(mapping.left.utf8)
             var state =
                 try tables.withValue(in: pairs, forKey: key) { try PairFieldState(stored: $0) }
                 ?? PairFieldState()
-            let otherRecord = try self.field(
-                Self.fieldKey(counterpartKey, mapping.field(on: side.opposite)), in: tables)
+            let otherRecord = try counterpartEntry?.field(mapping.field(on: side.opposite))
             if let field, field.isEcho {
                 // The commonest case by far: the echo is byte for byte what the other side
                 // holds, with no value to translate. Then the sides agree without decoding.
@@ -476,13 +478,15 @@ struct SyncTables {
                 EventKeys.sequence(event.sequence),
                 forKey: Self.createKey(pair: pair, reference), in: links)
         } else {
+            let key = Self.key(reference)
+            var entry = try self.entry(key: key, in: tables) ?? RecordEntry(state: .unreported)
             for (name, value) in written {
-                let key = Self.fieldKey(reference, name)
-                var field = try self.field(key, in: tables) ?? FieldRecord()
+                var field = try entry.field(name) ?? FieldRecord()
                 field.written = FieldRecord.Written(
                     value: value.bytes, intent: event.sequence.rawValue, isOpen: true)
-                try tables.put(field.stored, forKey: key, in: fields)
+                entry.set(field, named: name)
             }
+            try store(entry, key: key, in: tables)
         }
         let intent = IntentRecord(
             status: .pending, operation: operation, outcome: 0, record: reference,
@@ -518,15 +522,23 @@ struct SyncTables {
             }
         case (.update, false):
             // A failed write will not come back: its values no longer count as echoes.
+            let key = Self.key(intent.record)
+            guard var entry = try self.entry(key: key, in: tables) else {
+                break
+            }
+            var closed = false
             for (name, _) in try intent.writtenFields() {
-                let key = Self.fieldKey(intent.record, name)
-                guard var field = try self.field(key, in: tables),
+                guard var field = try entry.field(name),
                     field.written?.intent == outcome.intent.rawValue
                 else {
                     continue
                 }
                 field.written?.isOpen = false
-                try tables.put(field.stored, forKey: key, in: fields)
+                entry.set(field, named: name)
+                closed = true
+            }
+            if closed {
+                try store(entry, key: key, in: tables)
             }
         case (.update, true):
             break
@@ -539,9 +551,10 @@ struct SyncTables {
         _ written: [(key: String, value: EncodedValue)], on created: RecordReference,
         fromIntent intent: SequenceNumber, in tables: borrowing ProjectionTables
     ) throws {
+        let key = Self.key(created)
+        var entry = try self.entry(key: key, in: tables) ?? RecordEntry(state: .unreported)
         for (name, value) in written {
-            let key = Self.fieldKey(created, name)
-            var field = try self.field(key, in: tables) ?? FieldRecord()
+            var field = try entry.field(name) ?? FieldRecord()
             if field.setBy != 0, let observed = field.value,
                 try Self.isEcho(observed, of: value.bytes)
             {
@@ -553,8 +566,9 @@ struct SyncTables {
                 field.written = FieldRecord.Written(
                     value: value.bytes, intent: intent.rawValue, isOpen: field.setBy == 0)
             }
-            try tables.put(field.stored, forKey: key, in: fields)
+            entry.set(field, named: name)
         }
+        try store(entry, key: key, in: tables)
     }
 }
 

@@ -75,7 +75,8 @@ struct ReplayCommand: Command {
                     status = ExitStatus.failure
                     lines.append("live     \(liveDigest): the live projections DIFFER")
                     if let (table, key) = try rebuilt.firstDifference(from: live.store) {
-                        let place = Replay.describe(table: table, key: key)
+                        let place = Replay.describe(
+                            table: table, key: key, rebuilt: rebuilt, live: live.store)
                         report["firstDifference"] = .string(place)
                         lines.append("first difference: \(place)")
                     }
@@ -134,16 +135,30 @@ enum Replay {
         return try body(store)
     }
 
+    /// Where `rebuilt` and `live` first differ, for people: for a record, its first field
+    /// whose value or provenance differs, when both entries still decode.
+    static func describe(
+        table: String, key: [UInt8], rebuilt: ProjectionStore, live: ProjectionStore
+    ) -> String {
+        if table == "records", let record = RecordReference(utf8: key),
+            let mine = try? SyncQueries(rebuilt).record(record),
+            let theirs = try? SyncQueries(live).record(record)
+        {
+            let names = Set(mine.fields.keys).union(theirs.fields.keys).sorted {
+                $0.utf8.lexicographicallyPrecedes($1.utf8)
+            }
+            if let name = names.first(where: { mine.fields[$0] != theirs.fields[$0] }) {
+                return "field \(name) of \(record)"
+            }
+        }
+        return describe(table: table, key: key)
+    }
+
     /// A table and key of the sync projection, for people: the record or link it is about.
     static func describe(table: String, key: [UInt8]) -> String {
         let text = key.map { $0 == 0 ? " " : String(UnicodeScalar($0)) }.joined()
         switch table {
         case "records": return "record \(String(decoding: key, as: UTF8.self))"
-        case "fields":
-            let parts = key.split(separator: 0, maxSplits: 1).map {
-                String(decoding: $0, as: UTF8.self)
-            }
-            return parts.count == 2 ? "field \(parts[1]) of \(parts[0])" : "field \(text)"
         case "links", "pairs": return "\(table == "links" ? "link" : "pair state") \(text)"
         case "intents" where key.count == 8:
             return "intent \(key.reduce(UInt64(0)) { $0 << 8 | UInt64($1) })"

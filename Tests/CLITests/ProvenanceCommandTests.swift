@@ -130,11 +130,11 @@ struct ProvenanceCommandTests {
             let script = """
                 import lmdb, sys
                 env = lmdb.open(sys.argv[1], max_dbs=8)
-                fields = env.open_db(b"fields", create=False)
-                key = b"jira:issue/SUP-1\\x00summary"
+                records = env.open_db(b"records", create=False)
+                key = b"jira:issue/SUP-1"
                 with env.begin(write=True) as txn:
-                    value = txn.get(key, db=fields)
-                    txn.put(key, value.replace(b"Printer", b"Scanner"), db=fields)
+                    value = txn.get(key, db=records)
+                    txn.put(key, value.replace(b"Printer", b"Scanner"), db=records)
                 """
             let damage = try Programs.run(
                 Python.executable,
