@@ -135,20 +135,24 @@ package struct ByteReader: ~Copyable {
         return try readLongVarint(what())
     }
 
-    private mutating func readLongVarint(_ what: String) throws(DecodingFailure) -> UInt64 {
+    /// The name `what` is made only when the varint breaks a rule: most reads succeed.
+    private mutating func readLongVarint(_ what: @autoclosure () -> String)
+        throws(DecodingFailure) -> UInt64
+    {
         let start = offset
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            let byte = try readByte(what)
+            let byte = try readByte(what())
             if shift == 63 && byte > 1 {
-                throw DecodingFailure(offset: start, reason: "\(what) overflows 64 bits")
+                throw DecodingFailure(offset: start, reason: "\(what()) overflows 64 bits")
             }
             value |= UInt64(byte & 0x7f) << shift
             if byte & 0x80 == 0 {
                 // A final zero byte after the first adds nothing: the form is not the shortest.
                 if byte == 0 && offset - start > 1 {
-                    throw DecodingFailure(offset: start, reason: "\(what) is not minimally encoded")
+                    throw DecodingFailure(
+                        offset: start, reason: "\(what()) is not minimally encoded")
                 }
                 return value
             }

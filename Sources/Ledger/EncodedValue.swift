@@ -44,6 +44,11 @@ public struct EncodedValue: Sendable, Hashable {
         }
     }
 
+    /// Whether the value is an object.
+    public var isObject: Bool {
+        bytes.first == Value.Tag.object.rawValue
+    }
+
     /// The number of members when the value is an object, of elements when it is an array;
     /// `nil` otherwise. Reads only the head of the value.
     public var count: Int? {
@@ -82,6 +87,42 @@ public struct EncodedValue: Sendable, Hashable {
             } catch {
                 preconditionFailure("validated bytes failed to decode: \(error)")
             }
+        }
+    }
+
+    /// Calls `body` with each member's key (UTF-8) and encoded value, in key order, read where
+    /// they lie: nothing is copied. Returns `false`, calling nothing, when the value is not an
+    /// object.
+    public func forEachMember(
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeRawBufferPointer) throws -> Void
+    ) rethrows -> Bool {
+        try bytes.withUnsafeBytes { buffer in
+            var reader = ByteReader(buffer)
+            let members: Int
+            do {
+                guard try reader.readByte("value tag") == Value.Tag.object.rawValue else {
+                    return false
+                }
+                members = try reader.readLength("member count")
+            } catch {
+                preconditionFailure("validated bytes failed to decode: \(error)")
+            }
+            let utf8 = buffer.assumingMemoryBound(to: UInt8.self)
+            for _ in 0..<members {
+                let key: Range<Int>
+                let start: Int
+                do {
+                    key = try reader.skipString("object key")
+                    start = reader.offset
+                    try Value.skip(&reader)
+                } catch {
+                    preconditionFailure("validated bytes failed to decode: \(error)")
+                }
+                try body(
+                    UnsafeBufferPointer(rebasing: utf8[key]),
+                    UnsafeRawBufferPointer(rebasing: buffer[start..<reader.offset]))
+            }
+            return true
         }
     }
 

@@ -229,7 +229,7 @@ struct FieldRecord: Equatable {
     /// no older than `upstreamAt`, or holds a newer one: either way a report of `value` at
     /// `upstreamAt` changes nothing. Reads the head of the field, and decodes nothing.
     static func settles(
-        stored buffer: UnsafeRawBufferPointer, value: [UInt8], upstreamAt: Int64?
+        stored buffer: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, upstreamAt: Int64?
     ) throws -> Bool {
         var reader = ByteReader(buffer)
         do {
@@ -245,13 +245,11 @@ struct FieldRecord: Equatable {
                 return false
             }
             let range = try reader.skipString("value")
-            return value.withUnsafeBytes { value in
-                range.count == value.count
-                    && (value.isEmpty
-                        || memcmp(
-                            buffer.baseAddress! + range.lowerBound, value.baseAddress!, value.count)
-                            == 0)
-            }
+            return range.count == value.count
+                && (value.isEmpty
+                    || memcmp(
+                        buffer.baseAddress! + range.lowerBound, value.baseAddress!, value.count)
+                        == 0)
         } catch {
             throw LedgerError(.corrupt, "a stored field does not decode \(error)")
         }

@@ -225,7 +225,9 @@ struct SyncTables {
         guard let reference = event.record else {
             throw body.damaged("record", "an observation names its record")
         }
-        let reported = try body.encodedObject("fields")
+        guard let reported = body.encodedMember("fields"), reported.isObject else {
+            throw body.damaged("fields", "expected an object")
+        }
         guard try body.encodedString("source") != nil else {
             throw body.damaged("source", "expected a non-empty string")
         }
@@ -237,34 +239,33 @@ struct SyncTables {
         entry.deletedBy = 0
         // The fields that changed, in key order, and whether each was an echo.
         var touched: [(name: String, field: FieldRecord)] = []
-        for (name, value) in reported {
-            var utf8 = name
-            let settled = try utf8.withUTF8 { name in
-                try entry.withStoredField(name) { stored in
-                    try stored.map {
-                        try FieldRecord.settles(
-                            stored: $0, value: value.bytes,
-                            upstreamAt: event.upstreamAt?.microseconds)
-                    } ?? false
-                }
+        _ = try reported.forEachMember { name, value in
+            let settled = try entry.withStoredField(name) { stored in
+                try stored.map {
+                    try FieldRecord.settles(
+                        stored: $0, value: value, upstreamAt: event.upstreamAt?.microseconds)
+                } ?? false
             }
             if settled {
-                // A late or repeated report: see the checks below, which decide it in full.
-                continue
+                // A late or repeated report, told from the stored bytes: the checks below
+                // decide the same in full.
+                return
             }
+            let name = String(decoding: name, as: UTF8.self)
+            let value = Array(value)
             var field = try entry.field(name) ?? FieldRecord()
             if let known = field.upstreamAt, let reported = event.upstreamAt?.microseconds,
                 reported < known
             {
                 // An older report than what is known: a late poll never undoes a newer webhook.
-                continue
+                return
             }
-            if field.setBy != 0, field.value == value.bytes {
+            if field.setBy != 0, field.value == value {
                 // Nothing new: a repeated or duplicated report.
-                continue
+                return
             }
             if var written = field.written, written.isOpen,
-                try Self.isEcho(value.bytes, of: written.value)
+                try Self.isEcho(value, of: written.value)
             {
                 field.isEcho = true
                 written.isOpen = false
@@ -273,7 +274,7 @@ struct SyncTables {
                 field.isEcho = false
                 field.written?.isOpen = false
             }
-            field.value = value.bytes
+            field.value = value
             field.setBy = event.sequence.rawValue
             field.upstreamAt = event.upstreamAt?.microseconds
             entry.set(field, named: name)
