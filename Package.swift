@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Connectors", targets: ["Connectors"]),
         .library(name: "ADF", targets: ["ADF"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "Agents", targets: ["Agents"]),
         .executable(name: "syncledger", targets: ["syncledger"]),
         .executable(name: "syncledger-bench", targets: ["SyncLedgerBenchmarks"]),
     ],
@@ -50,17 +51,19 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: ["Ledger", "Reconcile", "Mapping", "Connectors", "HTTPServer"]),
+        .target(
+            name: "Agents", dependencies: ["Ledger", "Reconcile", "Mapping", "YAML", "Engine"]),
         .executableTarget(
             name: "syncledger",
             dependencies: [
                 "Ledger", "Reconcile", "HTTPServer", "Sandbox", "Connectors", "Mapping", "ADF",
-                "Engine",
+                "Engine", "Agents",
             ]),
         .executableTarget(
             name: "SyncLedgerBenchmarks",
             dependencies: [
                 "Ledger", "LMDB", "CLMDB", "Reconcile", "HTTPServer", "Sandbox", "Connectors",
-                "ADF", "Engine", "Mapping",
+                "ADF", "Engine", "Mapping", "Agents",
             ],
             path: "Benchmarks/SyncLedgerBenchmarks"
         ),
@@ -81,6 +84,8 @@ let package = Package(
             dependencies: [
                 "Engine", "Connectors", "Sandbox", "HTTPServer", "Ledger", "Reconcile", "Mapping",
             ]),
+        .testTarget(
+            name: "AgentsTests", dependencies: ["Agents", "Reconcile", "Ledger", "Mapping"]),
         .testTarget(name: "CLITests", dependencies: ["syncledger", "Ledger"]),
     ],
     swiftLanguageModes: [.v6]

@@ -137,6 +137,11 @@ public struct Provenance: Sendable {
                     "the deletion it answered: \(record) reported deleted by "
                     + (basis.body["source"]?.stringValue ?? "an event")
                     + "; the pair's onDelete policy acts on its counterpart"
+            } else if basis.kind == .agentActed, let action = try? AgentAction(basis) {
+                summary =
+                    "the change it carried: proposed by \(action.principal)"
+                    + (action.actsFor.map { " for \($0)" } ?? "")
+                    + " through \(action.tool), allowed by rule \(action.rule)"
             } else {
                 summary = "the \(basis.kind) event that decided it"
             }

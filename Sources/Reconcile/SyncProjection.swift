@@ -15,7 +15,7 @@ import Ledger
 /// - `intents`: position (8 bytes, big-endian) → the intent and its outcome (``IntentRecord``).
 public struct SyncProjection: Projection {
     /// The fold's name and version.
-    public let identity = "syncledger.sync/4"
+    public let identity = "syncledger.sync/5"
     /// The tables listed above.
     public let tableNames = ["config", "records", "links", "pairs", "intents"]
 
@@ -46,9 +46,11 @@ public struct SyncProjection: Projection {
                 try store.intend(event, in: tables)
             case .writeSucceeded, .writeFailed:
                 try store.conclude(event, in: tables)
+            case .agentActed:
+                try store.propose(event, configuration: configuration, in: tables)
             default:
-                // Cursors, connection changes, agent calls and audit findings change no
-                // projected state here.
+                // Cursors, connection changes and audit findings change no projected state
+                // here.
                 break
             }
         }

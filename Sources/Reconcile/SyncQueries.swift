@@ -202,3 +202,43 @@ public struct IntentStatus: Sendable, Hashable {
     /// The key sent with the write.
     public var idempotencyKey: String
 }
+
+/// A conflict the ledger met on a linked field, and how its rule resolved it.
+public struct FieldConflict: Sendable, Hashable {
+    /// The pair.
+    public var pair: String
+    /// The record on the left, and its counterpart on the right.
+    public var left: RecordReference
+    /// The counterpart on the right.
+    public var right: RecordReference
+    /// The mapping's field names, left and right.
+    public var leftField: String
+    /// The right side's field name.
+    public var rightField: String
+    /// The conflict.
+    public var conflict: PairFieldState.Conflict
+}
+
+extension SyncQueries {
+    /// The latest conflict of every linked field that met one, pair by pair in key order.
+    public func conflicts() throws -> [FieldConflict] {
+        guard let configuration = try configuration()?.configuration else {
+            return []
+        }
+        var found: [FieldConflict] = []
+        for pair in configuration.pairs {
+            for (left, right) in try links(pair: pair.name) {
+                let states = try pairState(pair: pair.name, left: left)
+                for mapping in pair.fields {
+                    if let conflict = states[mapping.left]?.conflict {
+                        found.append(
+                            FieldConflict(
+                                pair: pair.name, left: left, right: right, leftField: mapping.left,
+                                rightField: mapping.right, conflict: conflict))
+                    }
+                }
+            }
+        }
+        return found
+    }
+}

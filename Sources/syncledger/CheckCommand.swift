@@ -1,3 +1,4 @@
+import Agents
 import Foundation
 import Ledger
 import Mapping
@@ -32,7 +33,7 @@ struct CheckCommand: Command {
             return ExitStatus.failure
         }
         do {
-            let file = try ConfigurationFile(text: text, path: path)
+            let file = try ConfigurationSource.checked(text, path: path)
             let configuration = file.configuration
             if json {
                 Output.line(
@@ -93,6 +94,30 @@ enum ConfigurationSource {
         return text
     }
 
+    /// `text` read as a configuration, its `agents` section (the agent gateway's policy)
+    /// checked too; the problems of both, in the order of the file.
+    static func checked(_ text: String, path: String) throws(ConfigurationProblems)
+        -> ConfigurationFile
+    {
+        var problems: [ConfigurationProblem] = []
+        var file: ConfigurationFile?
+        do {
+            file = try ConfigurationFile(text: text, path: path)
+        } catch {
+            problems = error.problems
+        }
+        do {
+            _ = try PolicyReader.policy(text: text, path: path)
+        } catch {
+            problems += error.problems.filter { !problems.contains($0) }
+        }
+        guard let file, problems.isEmpty else {
+            throw ConfigurationProblems(
+                problems: problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return file
+    }
+
     /// The configuration file at `path`, or `nil` after saying why not: each of its problems
     /// on standard output, then `<path> has problems` and `consequence` on standard error.
     static func file(_ path: String, consequence: String) -> ConfigurationFile? {
@@ -100,7 +125,7 @@ enum ConfigurationSource {
             return nil
         }
         do {
-            return try ConfigurationFile(text: text, path: path)
+            return try checked(text, path: path)
         } catch {
             for problem in error.problems {
                 Output.line(problem.description)

@@ -24,6 +24,7 @@ enum Tool {
         WebhooksCommand.self,
         SecretCommand.self,
         ConvertCommand.self,
+        MCPCommand.self,
         DemoCommand.self,
     ]
 

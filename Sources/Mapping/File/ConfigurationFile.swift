@@ -30,6 +30,11 @@ public struct ConfigurationProblems: Error, Sendable, Hashable, CustomStringConv
     /// The problems, by line and column.
     public let problems: [ConfigurationProblem]
 
+    /// Gathers `problems`.
+    public init(problems: [ConfigurationProblem]) {
+        self.problems = problems
+    }
+
     /// One problem a line.
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }

@@ -27,7 +27,8 @@ struct ConfigurationReader {
     mutating func configuration(_ root: YAMLNode) -> Configuration? {
         guard
             let entries = mapping(
-                root, "the configuration", allowed: ["connections", "pairs", "retry"],
+                // `agents` is the agent gateway's, which reads it itself.
+                root, "the configuration", allowed: ["connections", "pairs", "retry", "agents"],
                 required: ["connections", "pairs"])
         else {
             return nil

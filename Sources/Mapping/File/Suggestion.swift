@@ -1,8 +1,8 @@
 /// The nearest known word to a misspelt one, for "did you mean" hints.
-enum Suggestion {
+public enum Suggestion {
     /// The candidate closest to `word` by edit distance, ignoring case, when it is close
     /// enough to be a likely typo: two edits, or a quarter of the word's length if more.
-    static func nearest(_ word: String, in candidates: [String]) -> String? {
+    public static func nearest(_ word: String, in candidates: [String]) -> String? {
         let lowered = Array(word.lowercased())
         let scored = candidates.map { ($0, distance(lowered, Array($0.lowercased()))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, word.count / 4)
