@@ -19,6 +19,7 @@ let benchmarkCases = [
         name: ConnectorCase.name, summary: ConnectorCase.summary, run: ConnectorCase.run),
     BenchmarkCase(name: ConvertCase.name, summary: ConvertCase.summary, run: ConvertCase.run),
     BenchmarkCase(name: SyncCase.name, summary: SyncCase.summary, run: SyncCase.run),
+    BenchmarkCase(name: PolicyCase.name, summary: PolicyCase.summary, run: PolicyCase.run),
 ]
 
 /// The usage text, listing the cases.
@@ -31,7 +32,8 @@ func usage() -> String {
     text += "SYNCLEDGER_BENCH_DURABLE_EVENTS the durable single-event count (default 2000),\n"
     text += "SYNCLEDGER_BENCH_DOCUMENTS the convert case's description count (default 10000),\n"
     text += "SYNCLEDGER_BENCH_SYNC_RECORDS the sync case's ticket and change count (default\n"
-    text += "10000), and SYNCLEDGER_BENCH_SYNC_WINDOW its rate-limit window in seconds.\n"
+    text += "10000), SYNCLEDGER_BENCH_SYNC_WINDOW its rate-limit window in seconds, and\n"
+    text += "SYNCLEDGER_BENCH_DECISIONS the policy case's decision count (default 1000000).\n"
     return text
 }
 
