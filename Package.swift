@@ -52,7 +52,8 @@ let package = Package(
             name: "Engine",
             dependencies: ["Ledger", "Reconcile", "Mapping", "Connectors", "HTTPServer"]),
         .target(
-            name: "Agents", dependencies: ["Ledger", "Reconcile", "Mapping", "YAML", "Engine"]),
+            name: "Agents",
+            dependencies: ["Ledger", "Reconcile", "Mapping", "YAML", "Engine", "HTTPServer"]),
         .executableTarget(
             name: "syncledger",
             dependencies: [

@@ -196,49 +196,60 @@ private struct CompiledRule: Sendable {
     }
 }
 
-/// A row filter with its values as comparable text: `101` and `"101"` are the same
-/// organisation, whichever way a system spells it.
+/// A row filter with its values ready to compare without allocating: integers apart, and
+/// every integer also as its digits, so `101` and `"101"` are the same organisation whichever
+/// way a system spells it.
 private struct CompiledCondition: Sendable {
     let field: String
-    let exact: Set<String>
+    let integers: Set<Int64>
+    let strings: Set<String>
     let prefixes: [String]
 
     init(field: String, values: [Value]) {
         self.field = field
-        var exact: Set<String> = []
+        var integers: Set<Int64> = []
+        var strings: Set<String> = []
         var prefixes: [String] = []
         for value in values {
-            guard let text = Self.text(value) else {
-                continue
-            }
-            if case .string = value, text.hasSuffix("*") {
+            switch value {
+            case .integer(let integer):
+                integers.insert(integer)
+                strings.insert(String(integer))
+            case .string(let text) where text.hasSuffix("*"):
                 prefixes.append(String(text.dropLast()))
-            } else {
-                exact.insert(text)
+            case .string(let text):
+                strings.insert(text)
+                if let integer = Int64(text) {
+                    integers.insert(integer)
+                }
+            case .bool(let bool):
+                strings.insert(bool ? "true" : "false")
+            case .decimal:
+                strings.insert(value.json)
+            case .null, .array, .object:
+                // Matches nothing: a filter compares scalars.
+                break
             }
         }
-        self.exact = exact
+        self.integers = integers
+        self.strings = strings
         self.prefixes = prefixes
     }
 
     func allows(_ value: Value) -> Bool {
-        if case .array(let elements) = value {
-            return elements.contains { allows($0) }
-        }
-        guard let text = Self.text(value) else {
-            return false
-        }
-        return exact.contains(text) || prefixes.contains { text.hasPrefix($0) }
-    }
-
-    /// A scalar's text; `nil` for null, objects and lists.
-    static func text(_ value: Value) -> String? {
         switch value {
-        case .string(let text): text
-        case .integer(let integer): String(integer)
-        case .bool(let bool): bool ? "true" : "false"
-        case .decimal: value.json
-        default: nil
+        case .integer(let integer):
+            return integers.contains(integer)
+        case .string(let text):
+            return strings.contains(text) || prefixes.contains { text.hasPrefix($0) }
+        case .bool(let bool):
+            return strings.contains(bool ? "true" : "false")
+        case .decimal:
+            return strings.contains(value.json)
+        case .array(let elements):
+            return elements.contains { allows($0) }
+        case .null, .object:
+            return false
         }
     }
 }

@@ -6,6 +6,15 @@ import Testing
 /// ten, 429s at random, people editing, and the process killed again and again.
 @Suite("Chaos")
 struct ChaosTests {
+    /// The last position of the ledger at `ledger`, read without taking it.
+    static func lastSequence(_ ledger: String) throws -> SequenceNumber {
+        var options = EventLog.Options()
+        options.readOnly = true
+        let log = try EventLog.open(at: ledger, options: options)
+        defer { log.close() }
+        return try log.lastSequence()
+    }
+
     /// A pass of `sync --once` run to its end, however long it takes.
     static func pass(_ file: String, _ ledger: String) throws -> CommandResult {
         let program = try RunningProgram.syncledger(
@@ -15,6 +24,34 @@ struct ChaosTests {
             throw HarnessError("a sync pass did not end in 10 minutes")
         }
         return result
+    }
+
+    /// Waits until the log holds a `writeIntended` after `start`, that is until a pass has
+    /// polled and planned and begins to write, or `program` ends; `false` if it ended first.
+    static func waitForFirstWrite(
+        after start: SequenceNumber, in ledger: String, by program: RunningProgram
+    ) throws -> Bool {
+        var options = EventLog.Options()
+        options.readOnly = true
+        let deadline = Date(timeIntervalSinceNow: 300)
+        while Date() < deadline {
+            if program.hasExited {
+                return false
+            }
+            let log = try EventLog.open(at: ledger, options: options)
+            defer { log.close() }
+            var writing = false
+            try log.scan(from: SequenceNumber(UInt64.max), direction: .backward) { result in
+                let event = try result.get()
+                writing = event.sequence > start && event.kind == .writeIntended
+                return !writing && event.sequence > start.next
+            }
+            if writing {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        throw HarnessError("a sync pass wrote nothing in 5 minutes")
     }
 
     @Test(
@@ -31,20 +68,25 @@ struct ChaosTests {
             edit: { $0 + "\nretry:\n  attempts: 10\n  baseDelay: 10ms\n  maxDelay: 200ms\n" })
         let (file, ledger) = (setup.file, setup.ledger)
 
-        // Twenty passes, each killed at a moment drawn from a fixed seed; from the fifth on,
-        // a person renames an issue in Jira between kills.
+        // Twenty passes, each killed at a moment drawn from a fixed seed, counted from when it
+        // begins to write (polling and planning take longer on a slower machine, and a pass
+        // killed before it writes tests little); from the fifth on, a person renames an issue
+        // in Jira between kills.
         var generator = SplitMix64(seed: 2026)
         var moments: [Int] = []
         var killed = 0
         var renamed: [String: String] = [:]
         for round in 0..<20 {
-            let moment = 300 + Int(generator.next() % 3_700)
+            let moment = Int(generator.next() % 1_500)
             moments.append(moment)
+            let start = try Self.lastSequence(ledger)
             let pass = try RunningProgram.syncledger(
                 ["sync", "--config", file, "--once", "--ledger", ledger])
             // Waited for on this thread: a sleeping task could wake long after the moment,
             // while other tests hold the shared threads.
-            if pass.waitForExit(timeout: Double(moment) / 1_000) == nil {
+            if try Self.waitForFirstWrite(after: start, in: ledger, by: pass),
+                pass.waitForExit(timeout: Double(moment) / 1_000) == nil
+            {
                 // Still running at the moment, so killed there; wait until it is gone.
                 _ = pass.waitForExit(timeout: 600)
                 killed += 1

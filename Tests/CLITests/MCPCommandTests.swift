@@ -42,7 +42,7 @@ struct MCPCommandTests {
               change: [subject, priority]
             - name: own-issues
               principals: [alice]
-              tools: [search_records, get_record, explain_field, propose_change]
+              tools: [search_records, get_record, explain_field, list_conflicts, propose_change]
               records: jira:issue
               where:
                 id: ["SUP-1*"]
@@ -229,6 +229,47 @@ struct MCPCommandTests {
                 "resources/read", ["uri": "syncledger://record/zendesk:ticket/2"])
             #expect(refused["error"]?["code"] == -32001)
             #expect(refused["error"]?["message"]?.stringValue?.contains("VPN") == false)
+        }
+    }
+
+    @Test("conflicts and audit findings list only what the principal may see")
+    func conflictsAndFindings() throws {
+        try withTemporaryDirectory { directory in
+            let paths = try Self.ledger(directory)
+            let appended = try SyncLedgerCLI.append(
+                [
+                    #"{"kind":"observed","record":"zendesk:ticket/1","upstreamAt":"2026-12-03T10:05:00Z","body":{"source":"webhook","fields":{"subject":"Printer jams again"}}}"#,
+                    #"{"kind":"observed","record":"jira:issue/SUP-1","upstreamAt":"2026-12-03T10:06:00Z","body":{"source":"webhook","fields":{"summary":"Printer broken"}}}"#,
+                    #"{"kind":"observed","record":"zendesk:ticket/2","upstreamAt":"2026-12-03T10:05:00Z","body":{"source":"webhook","fields":{"subject":"VPN down"}}}"#,
+                    #"{"kind":"observed","record":"jira:issue/SUP-2","upstreamAt":"2026-12-03T10:06:00Z","body":{"source":"webhook","fields":{"summary":"VPN broken"}}}"#,
+                    #"{"kind":"auditFound","record":"zendesk:ticket/1","body":{"finding":"drift","pair":"support","record":"zendesk:ticket/1","field":"requester_id","ledger":501,"live":777,"detail":"requester_id: ledger 501, live 777"}}"#,
+                    #"{"kind":"auditFound","record":"zendesk:ticket/1","body":{"finding":"drift","pair":"support","record":"zendesk:ticket/1","field":"subject","ledger":"a","live":"b","detail":"subject: ledger a, live b"}}"#,
+                    #"{"kind":"auditFound","record":"zendesk:ticket/2","body":{"finding":"drift","pair":"support","record":"zendesk:ticket/2","field":"subject","ledger":"c","live":"d","detail":"subject: ledger c, live d"}}"#,
+                ], to: directory.ledger)
+            try #require(appended.status == 0, "\(appended)")
+            let client = try Self.client("alice", paths)
+            try client.initialize()
+
+            let conflicts = try client.call("list_conflicts", [:])["structuredContent"]?[
+                "conflicts"]?.arrayValue
+            #expect(conflicts?.count == 1, "\(String(describing: conflicts))")
+            let conflict = conflicts?.first
+            #expect(conflict?["left"] == "zendesk:ticket/1")
+            #expect(conflict?["conflict"]?["left"] == "Printer jams again")
+            #expect(conflict?["conflict"]?["right"] == "Printer broken")
+            #expect(conflict?["conflict"]?["resolution"] == "right")
+
+            let findings = try client.call("list_audit_findings", [:])["structuredContent"]?[
+                "findings"]?.arrayValue
+            #expect(findings?.count == 2)
+            // Newest first: the subject finding with its values, then the masked field's
+            // finding without them.
+            #expect(findings?.first?["field"] == "subject")
+            #expect(findings?.first?["live"] == "b")
+            #expect(findings?.last?["field"] == "requester_id")
+            #expect(findings?.last?["live"] == nil)
+            #expect(findings?.last?["detail"] == nil)
+            #expect(findings?.contains { $0["record"] == "zendesk:ticket/2" } == false)
         }
     }
 

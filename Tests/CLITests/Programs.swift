@@ -227,6 +227,13 @@ final class RunningProgram: @unchecked Sendable {
         return Self.completeLines(outputBytes)
     }
 
+    /// Whether the program has ended.
+    var hasExited: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return exitStatus != nil
+    }
+
     /// Writes `text` to the program's standard input; a program that has ended reads nothing.
     func write(_ text: String) {
         try? input?.fileHandleForWriting.write(contentsOf: Data(text.utf8))
