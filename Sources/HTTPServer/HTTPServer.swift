@@ -99,17 +99,20 @@ public final class HTTPServer: Sendable {
     /// Requests being answered now.
     public var requestsInProgress: Int { state.active.load(ordering: .acquiring) }
 
-    /// Stops accepting connections, waits up to `timeout` for the requests in progress to be
-    /// answered, then closes every connection. Calling it again does nothing.
+    /// Answers every request that arrives from now on with 503, waits up to `timeout` for the
+    /// requests in progress to be answered, then closes the listening socket and every
+    /// connection. Calling it again does nothing.
+    ///
+    /// The listening socket stays open while the server drains, rather than being taken out
+    /// of the workers' polling with `MHD_quiesce_daemon`: with a pool of worker threads that
+    /// call races a worker removing the same socket, and libmicrohttpd aborts the process when
+    /// it loses.
     public func stop(timeout: Duration = .seconds(5)) {
         let address = daemon.exchange(0, ordering: .acquiringAndReleasing)
         guard let daemon = OpaquePointer(bitPattern: address) else {
             return
         }
-        let listening = MHD_quiesce_daemon(daemon)
-        if listening >= 0 {
-            Glibc.close(listening)
-        }
+        state.stopping.store(true, ordering: .releasing)
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while state.active.load(ordering: .acquiring) > 0 && ContinuousClock.now < deadline {
             usleep(2_000)
@@ -143,6 +146,8 @@ final class ServerState: Sendable {
     let handler: HTTPHandler
     let maximumBodyBytes: Int
     let active = Atomic<Int>(0)
+    /// Set when the server stops: requests that begin after it are refused.
+    let stopping = Atomic<Bool>(false)
 
     init(handler: @escaping HTTPHandler, maximumBodyBytes: Int) {
         self.handler = handler
@@ -154,6 +159,8 @@ final class ServerState: Sendable {
 final class RequestContext {
     var body: [UInt8] = []
     var isTooLarge = false
+    /// Whether the request began after the server started stopping.
+    var isRefused = false
 }
 
 private let accessHandler: MHD_AccessHandlerCallback = {
@@ -164,7 +171,9 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     let server = Unmanaged<ServerState>.fromOpaque(context).takeUnretainedValue()
     guard let slot = requestSlot.pointee else {
         // The first call: headers are in, the body (if any) follows in later calls.
-        requestSlot.pointee = Unmanaged.passRetained(RequestContext()).toOpaque()
+        let request = RequestContext()
+        request.isRefused = server.stopping.load(ordering: .acquiring)
+        requestSlot.pointee = Unmanaged.passRetained(request).toOpaque()
         server.active.add(1, ordering: .acquiringAndReleasing)
         return MHD_Result.YES
     }
@@ -185,8 +194,11 @@ private let accessHandler: MHD_AccessHandlerCallback = {
         return MHD_Result.YES
     }
 
-    let response: HTTPResponse
-    if request.isTooLarge {
+    var response: HTTPResponse
+    if request.isRefused {
+        response = .text("the server is stopping\n", status: 503)
+        response.headers.set("Connection", "close")
+    } else if request.isTooLarge {
         response = .text(
             "the request body is larger than the \(server.maximumBodyBytes) bytes accepted\n",
             status: 413)
