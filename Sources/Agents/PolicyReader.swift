@@ -10,17 +10,7 @@ public enum PolicyReader {
     public static func policy(text: String, path: String) throws(ConfigurationProblems)
         -> AgentPolicy
     {
-        let root: YAMLNode?
-        do {
-            root = try YAMLReader.document(of: text)
-        } catch {
-            throw ConfigurationProblems(problems: [
-                ConfigurationProblem(
-                    file: path, line: error.line, column: error.column,
-                    message: "not YAML: \(error.reason)")
-            ])
-        }
-        guard let section = root?["agents"] else {
+        guard let section = try ConfigurationFile.document(of: text, path: path)?["agents"] else {
             return .empty
         }
         var reader = SectionReader(file: path)

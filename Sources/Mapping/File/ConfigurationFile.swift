@@ -62,11 +62,13 @@ public struct ConfigurationFile: Sendable, Hashable {
         Digest.sha256(text.utf8).description
     }
 
-    /// Reads and checks `text`, read from `path`.
-    public init(text: String, path: String) throws(ConfigurationProblems) {
-        let root: YAMLNode?
+    /// The YAML document of `text`, read from `path`; `nil` for an empty text. Text that is
+    /// not YAML is one problem, at the place the YAML reader stopped.
+    public static func document(of text: String, path: String) throws(ConfigurationProblems)
+        -> YAMLNode?
+    {
         do {
-            root = try YAMLReader.document(of: text)
+            return try YAMLReader.document(of: text)
         } catch {
             throw ConfigurationProblems(problems: [
                 ConfigurationProblem(
@@ -74,7 +76,11 @@ public struct ConfigurationFile: Sendable, Hashable {
                     message: "not YAML: \(error.reason)")
             ])
         }
-        guard let root else {
+    }
+
+    /// Reads and checks `text`, read from `path`.
+    public init(text: String, path: String) throws(ConfigurationProblems) {
+        guard let root = try Self.document(of: text, path: path) else {
             throw ConfigurationProblems(problems: [
                 ConfigurationProblem(
                     file: path, line: 1, column: 1,
