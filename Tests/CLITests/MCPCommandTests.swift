@@ -232,6 +232,47 @@ struct MCPCommandTests {
         }
     }
 
+    @Test("proposals spend only the agents' share of a connection's remaining quota")
+    func connectionShare() throws {
+        try withTemporaryDirectory { directory in
+            let paths = try Self.ledger(directory)
+            // The sync's last reading of Zendesk: 10 requests left in a window ending in ten
+            // minutes. At the default share (0.2), agents may spend two.
+            let now = Date()
+            let format = ISO8601DateFormatter()
+            let budget: Value = [
+                "takenAt": .string(format.string(from: now)),
+                "connections": [
+                    "zendesk": [
+                        "remaining": 10,
+                        "observedAt": .string(format.string(from: now.addingTimeInterval(-60))),
+                        "resetsAt": .string(format.string(from: now.addingTimeInterval(600))),
+                    ]
+                ],
+            ]
+            try budget.json.write(
+                toFile: paths.ledger + "/budget.json", atomically: true, encoding: .utf8)
+            let client = try Self.client("alice", paths)
+            try client.initialize()
+            for subject in ["First", "Second"] {
+                let allowed = try client.call(
+                    "propose_change",
+                    ["record": "zendesk:ticket/1", "fields": ["subject": .string(subject)]])
+                #expect(allowed["isError"] == false, "\(allowed.json)")
+            }
+            let refused = try client.call(
+                "propose_change", ["record": "zendesk:ticket/1", "fields": ["subject": "Third"]])
+            let error = refused["structuredContent"]?["error"]
+            #expect(error?["rule"] == "agentShare", "\(refused.json)")
+            #expect(error?["retryable"] == true)
+            #expect((error?["retryAfterMilliseconds"]?.integerValue ?? 0) > 500_000)
+            // Jira has no reading: its proposals are held to nothing but the policy.
+            let jira = try client.call(
+                "propose_change", ["record": "jira:issue/SUP-1", "fields": ["summary": "Fourth"]])
+            #expect(jira["isError"] == false, "\(jira.json)")
+        }
+    }
+
     @Test("conflicts and audit findings list only what the principal may see")
     func conflictsAndFindings() throws {
         try withTemporaryDirectory { directory in
