@@ -2,10 +2,10 @@ import Foundation
 import Ledger
 
 extension DemoCommand.Run {
-    /// Step 10: every ticket has exactly one issue, a field explained, the projections proved
+    /// Step 11: every ticket has exactly one issue, a field explained, the projections proved
     /// by replay, and the live records audited against the ledger.
     func prove() async throws {
-        heading("10. Proof")
+        heading("11. Proof")
         let tickets = try await sandbox.ticketIDs()
         let issues = try await sandbox.issuesByTicket()
         var issuesPerTicket: [String: Int] = [:]

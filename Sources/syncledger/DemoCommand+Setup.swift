@@ -54,7 +54,7 @@ extension DemoCommand.Run {
               - right: issuetype
                 constant: Task
 
-        """
+        """ + Self.agentPolicy
     }
 
     /// Step 1: the sandbox, the configuration, both connections through OAuth, the

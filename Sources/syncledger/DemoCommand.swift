@@ -156,6 +156,7 @@ extension DemoCommand {
             try await refreshTokens()
             try await catchLostWebhook()
             try await recoverFromKill()
+            try await serveAgent()
             try await prove()
             heading("Done")
             let total = ContinuousClock.now - started

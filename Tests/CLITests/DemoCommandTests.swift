@@ -37,6 +37,17 @@ struct DemoCommandTests {
         #expect(Set(linkedTickets) == observedTickets)
         #expect(Set(issues).count == issues.count, "an issue is linked to two tickets")
 
+        // The agent's three calls are in the log with their decisions, and its allowed
+        // change was written: the intent that carried it names the agent's event.
+        let calls = try Self.events(ledger, ["agentActed"])
+        #expect(calls.map { $0["body"]?["decision"] } == ["allow", "deny", "allow"])
+        #expect(calls.map { $0["body"]?["rule"] } == ["support-desk", "authority", "support-desk"])
+        let proposal = try #require(calls.last?["seq"])
+        let carried = try Self.events(ledger, ["writeIntended"]).filter { intent in
+            intent["body"]?["decisions"]?["priority"]?["basis"] == proposal
+        }
+        #expect(carried.count == 2, "one write to each system carries the agent's change")
+
         // The projections rebuilt from the log have the live projections' digest.
         let replay = try SyncLedgerCLI.run(["replay", "--json", "--ledger", ledger.path])
         #expect(replay.status == 0, "\(replay)")
