@@ -108,10 +108,9 @@ extension AgentGateway {
         let allowance = Int((Double(reading.remaining) * share).rounded(.down))
         var spent = 0
         let start = try log.lastSequence(recordedAtOrBefore: reading.observedAt)
-        try log.scan(from: start.next, direction: .forward) { result in
-            let event = try result.get()
-            if event.kind == .agentActed, event.record?.connection == connection,
-                event.body["change"] != nil
+        try log.scanInPlace(from: start.next) { view in
+            if view.kind == .agentActed, view.record?.connection == connection,
+                try view.event().body["change"] != nil
             {
                 spent += 1
             }

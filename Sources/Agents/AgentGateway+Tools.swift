@@ -65,20 +65,13 @@ extension AgentGateway {
         ) { state?.fields[$0]?.value }
     }
 
-    /// A record's fields the principal may see, each with its provenance when `detailed`.
+    /// A record's fields the principal may see, each with its provenance (as `show --json`
+    /// gives it) when `detailed`.
     func fields(_ record: RecordReference, _ state: RecordState, detailed: Bool) -> Value {
         let masked = decisions.mask(principal: principal, record: record)
         var object = ValueObject()
         for (name, field) in state.fields where !masked.contains(name) && field.setBy != .zero {
-            guard detailed else {
-                object[name] = field.value ?? .null
-                continue
-            }
-            object[name] = [
-                "value": field.value ?? .null, "setBy": .integer(Int64(field.setBy.rawValue)),
-                "upstreamAt": field.upstreamAt.map { .string($0.description) } ?? .null,
-                "origin": .string(field.origin.rawValue),
-            ]
+            object[name] = detailed ? field.json : field.value ?? .null
         }
         return .object(object)
     }
@@ -173,49 +166,28 @@ extension AgentGateway {
                     allowed: false, rule: "records",
                     reason: "the ledger knows no field \(field) of \(record)"))
         }
+        // What `why --json` prints, less the records and fields the principal may not see.
         let queries = SyncQueries(store)
         var chain: [Value] = []
         for step in explanation.chain {
-            let named = step.event.record
-            let shown = try named.map { see($0, try queries.record($0), .explainField).allowed }
-            chain.append([
-                "role": .string(step.role), "event": .integer(Int64(step.event.sequence.rawValue)),
-                "kind": .string(step.event.kind.description),
-                "recordedAt": .string(step.event.recordedAt.description),
-                "summary": .string(
-                    shown == false ? "a change in a record not shown to \(principal)" : step.summary
-                ),
-            ])
+            var json = step.json.objectValue ?? ValueObject()
+            if let named = step.event.record,
+                !see(named, try queries.record(named), .explainField).allowed
+            {
+                json["record"] = .null
+                json["summary"] = .string("a change in a record not shown to \(principal)")
+            }
+            chain.append(.object(json))
         }
-        var links: [Value] = []
-        for link in explanation.links {
-            let other = try queries.record(link.counterpart)
-            guard see(link.counterpart, other, .explainField).allowed,
-                !decisions.mask(principal: principal, record: link.counterpart).contains(
+        let links = try explanation.links.filter { link in
+            try see(link.counterpart, queries.record(link.counterpart), .explainField).allowed
+                && !decisions.mask(principal: principal, record: link.counterpart).contains(
                     link.counterpartField)
-            else {
-                continue
-            }
-            var object: ValueObject = [
-                "pair": .string(link.pair), "counterpart": .string(link.counterpart.description),
-                "counterpartField": .string(link.counterpartField),
-                "rule": .string(link.rule.description),
-                "agreedAt": .integer(Int64(link.state.agreedAt.rawValue)),
-            ]
-            if let conflict = link.state.conflict {
-                object["conflict"] = Self.conflict(conflict)
-            }
-            links.append(.object(object))
         }
-        let state = explanation.state
-        return Answer(
-            decision: decision,
-            content: [
-                "record": .string(record.description), "field": .string(field),
-                "value": state.value ?? .null, "setBy": .integer(Int64(state.setBy.rawValue)),
-                "origin": .string(state.origin.rawValue), "chain": .array(chain),
-                "links": .array(links),
-            ])
+        var content = explanation.json.objectValue ?? ValueObject()
+        content["chain"] = .array(chain)
+        content["links"] = .array(links.map(\.json))
+        return Answer(decision: decision, content: .object(content))
     }
 
     func conflicts(_ request: ToolRequest, queries: SyncQueries) throws -> Value {
@@ -233,7 +205,7 @@ extension AgentGateway {
             found.append([
                 "pair": .string(item.pair), "left": .string(item.left.description),
                 "right": .string(item.right.description), "leftField": .string(item.leftField),
-                "rightField": .string(item.rightField), "conflict": Self.conflict(item.conflict),
+                "rightField": .string(item.rightField), "conflict": item.conflict.json,
             ])
             if found.count == request.limit {
                 break
@@ -248,10 +220,10 @@ extension AgentGateway {
         var found: [Value] = []
         var visible: [RecordReference: Bool] = [:]
         var candidates: [Event] = []
-        try log.scan(from: SequenceNumber(UInt64.max), direction: .backward) { result in
-            let event = try result.get()
-            if event.kind == .auditFound {
-                candidates.append(event)
+        // Envelopes only, read in place: the body is taken out of a finding alone.
+        try log.scanInPlace(from: SequenceNumber(UInt64.max), direction: .backward) { view in
+            if view.kind == .auditFound {
+                candidates.append(try view.event())
             }
             return candidates.count < 10 * request.limit
         }
@@ -281,14 +253,6 @@ extension AgentGateway {
             }
         }
         return ["findings": .array(found)]
-    }
-
-    static func conflict(_ conflict: PairFieldState.Conflict) -> Value {
-        [
-            "at": .integer(Int64(conflict.at.rawValue)), "left": conflict.left ?? .null,
-            "right": conflict.right ?? .null, "rule": .string(conflict.rule.description),
-            "resolution": .string(conflict.resolution),
-        ]
     }
 
     /// Whether two values are the same, a number and its digits counting as one.

@@ -36,14 +36,13 @@ public final class AgentGateway: Sendable {
         self.store = store
         self.principal = principal
         self.decisions = PolicyDecisionPoint(policy)
+        self.actsFor = policy.principals.first { $0.name == principal }?.actsFor
         self.budgets = budgets ?? CallBudgets(policy)
         self.now = now
     }
 
     /// The user the principal acts for, if it is an agent.
-    public var actsFor: String? {
-        decisions.policy.principals.first { $0.name == principal }?.actsFor
-    }
+    public let actsFor: String?
 
     /// The tools the principal may call, in catalogue order: `tools/list` shows only these.
     public var tools: [GatewayTool] {
@@ -160,10 +159,7 @@ public struct ToolOutcome: Sendable {
             "rule": .string(decision.rule), "reason": .string(decision.reason),
         ]
         if let retryAfter {
-            let milliseconds =
-                retryAfter.components.seconds * 1000
-                + retryAfter.components.attoseconds / 1_000_000_000_000_000
-            error["retryAfterMilliseconds"] = .integer(milliseconds)
+            error["retryAfterMilliseconds"] = .integer(retryAfter.wholeMilliseconds)
             error["retryable"] = true
         }
         var outcome = ToolOutcome(content: ["error": .object(error)])
@@ -195,10 +191,14 @@ public enum GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Duration {
+    /// The duration in whole milliseconds, rounded down.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
     /// `250ms`, `12s`, `1m`.
     var compactDescription: String {
-        let milliseconds =
-            components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = wholeMilliseconds
         if milliseconds < 1000 {
             return "\(milliseconds)ms"
         }

@@ -63,7 +63,7 @@ struct ShowCommand: Command {
         if json {
             var object: ValueObject = [
                 "record": .string(record.description), "asOf": .integer(Int64(point.rawValue)),
-                "fields": .object(ValueObject(fields.map { ($0.key, Self.json($0.value)) })),
+                "fields": .object(ValueObject(fields.map { ($0.key, $0.value.json) })),
                 "links": .array(
                     links.map {
                         [
@@ -103,22 +103,6 @@ struct ShowCommand: Command {
             Output.line("linked in pair \(link.pair) to \(link.counterpart)")
         }
         return ExitStatus.success
-    }
-
-    static func json(_ field: FieldState) -> Value {
-        var object: ValueObject = [
-            "setBy": .integer(Int64(field.setBy.rawValue)),
-            "origin": .string(field.origin.rawValue),
-        ]
-        object["value"] = field.value ?? .null
-        object["upstreamAt"] = field.upstreamAt.map { .string($0.description) }
-        if let written = field.written {
-            object["written"] = [
-                "value": written.value, "intent": .integer(Int64(written.intent.rawValue)),
-                "awaitingEcho": .bool(written.isOpen),
-            ]
-        }
-        return .object(object)
     }
 }
 

@@ -56,7 +56,7 @@ struct WhyCommand: Command {
             return ExitStatus.failure
         }
         if json {
-            Output.line(Self.json(explanation).json)
+            Output.line(explanation.json.json)
         } else {
             Self.print(explanation)
         }
@@ -98,58 +98,5 @@ struct WhyCommand: Command {
                         + conflict.resolution)
             }
         }
-    }
-
-    static func json(_ explanation: FieldExplanation) -> Value {
-        .object([
-            "record": .string(explanation.record.description),
-            "field": .string(explanation.field),
-            "state": ShowCommand.json(explanation.state),
-            "chain": .array(
-                explanation.chain.map { step in
-                    [
-                        "role": .string(step.role),
-                        "event": .integer(Int64(step.event.sequence.rawValue)),
-                        "kind": .string(step.event.kind.description),
-                        "record": step.event.record.map { .string($0.description) } ?? .null,
-                        "recordedAt": .string(step.event.recordedAt.description),
-                        "upstreamAt": step.event.upstreamAt.map { .string($0.description) }
-                            ?? .null,
-                        "summary": .string(step.summary),
-                    ]
-                }),
-            "links": .array(explanation.links.map(json)),
-        ])
-    }
-
-    static func json(_ link: FieldExplanation.Link) -> Value {
-        var object: ValueObject = [
-            "pair": .string(link.pair), "counterpart": .string(link.counterpart.description),
-            "counterpartField": .string(link.counterpartField),
-            "rule": .string(link.rule.description),
-            "agreedAt": .integer(Int64(link.state.agreedAt.rawValue)),
-            "toWrite": .object(
-                ValueObject(
-                    link.state.desired.map { side, desired in
-                        (
-                            side.rawValue,
-                            [
-                                "value": desired.value, "rule": .string(desired.rule.description),
-                                "basis": .integer(Int64(desired.basis.rawValue)),
-                            ] as Value
-                        )
-                    })),
-        ]
-        if let conflict = link.state.conflict {
-            object["conflict"] = [
-                "at": .integer(Int64(conflict.at.rawValue)), "left": conflict.left ?? .null,
-                "leftSetBy": .integer(Int64(conflict.leftSetBy.rawValue)),
-                "right": conflict.right ?? .null,
-                "rightSetBy": .integer(Int64(conflict.rightSetBy.rawValue)),
-                "rule": .string(conflict.rule.description),
-                "resolution": .string(conflict.resolution),
-            ]
-        }
-        return .object(object)
     }
 }
